@@ -1,0 +1,57 @@
+import common from "./messages/common";
+
+// Each capability keeps its strings in app/i18n/messages/<name>.ts ({ "zh-CN": {...}, en: {...} }, same keys);
+// add it to this list.
+const catalogues = [common];
+
+export const LOCALES = ["zh-CN", "en"] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = "zh-CN";
+
+type Messages = Record<string, string>;
+const messages: Record<Locale, Messages> = {
+  "zh-CN": Object.assign({}, ...catalogues.map((c) => c["zh-CN"])),
+  en: Object.assign({}, ...catalogues.map((c) => c.en)),
+};
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === "string" && (LOCALES as readonly string[]).includes(value);
+}
+
+export type Translate = (key: string, params?: Record<string, string | number>) => string;
+
+/** Looks a key up in the locale, falling back to Chinese, then to the key itself; `{name}` is replaced from params. */
+export function translator(locale: Locale): Translate {
+  return (key, params) => {
+    const template = messages[locale][key] ?? messages[DEFAULT_LOCALE][key] ?? key;
+    if (!params) return template;
+    return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+  };
+}
+
+export function hasMessage(key: string): boolean {
+  return key in messages[DEFAULT_LOCALE];
+}
+
+/** Formats integer fen as yuan for display: 1234500 → "¥12,345" (zh) with fen shown only when non-zero. */
+export function formatFen(fen: number, locale: Locale): string {
+  const yuan = fen / 100;
+  const hasFen = fen % 100 !== 0;
+  return new Intl.NumberFormat(locale, {
+    style: "currency",
+    currency: "CNY",
+    minimumFractionDigits: hasFen ? 2 : 0,
+    maximumFractionDigits: 2,
+  }).format(yuan);
+}
+
+/** Large sums the way a bureau writes them: 万元 / 亿元 in Chinese. */
+export function formatFenCompact(fen: number, locale: Locale): string {
+  const yuan = fen / 100;
+  if (locale === "zh-CN") {
+    if (Math.abs(yuan) >= 1e8) return `${(yuan / 1e8).toFixed(2)}亿元`;
+    if (Math.abs(yuan) >= 1e4) return `${(yuan / 1e4).toFixed(1)}万元`;
+    return `${yuan.toFixed(0)}元`;
+  }
+  return new Intl.NumberFormat("en", { style: "currency", currency: "CNY", notation: "compact", maximumFractionDigits: 2 }).format(yuan);
+}

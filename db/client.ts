@@ -1,0 +1,88 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { Kysely } from "kysely";
+import { PostgresJSDialect } from "kysely-postgres-js";
+import postgres from "postgres";
+import type { DB } from "./schema";
+
+export type Database = Kysely<DB>;
+
+export interface DatabaseHandle {
+  db: Database;
+  /** "pglite" for the embedded engine, "postgres" for a server. */
+  engine: "pglite" | "postgres";
+  close(): Promise<void>;
+}
+
+export type DatabaseConfig =
+  | { url: string; maxConnections?: number }
+  /** dataDir: a folder to persist in, or "memory://" for a throwaway database. */
+  | { dataDir: string };
+
+// int8 values (ids, counts, money in fen) come back as JS numbers; a value beyond 2^53 is an error, never a silent
+// rounding. Dates stay 'YYYY-MM-DD' strings so a calendar day never shifts with the time zone.
+const INT8_OID = 20;
+const DATE_OID = 1082;
+const types = {
+  int8: {
+    to: INT8_OID,
+    from: [INT8_OID],
+    serialize: (v: number | bigint | string) => String(v),
+    parse: (v: string) => {
+      const n = Number(v);
+      if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${v} is beyond the safe integer range`);
+      return n;
+    },
+  },
+  date: {
+    to: DATE_OID,
+    from: [DATE_OID],
+    serialize: (v: string) => v,
+    parse: (v: string) => v,
+  },
+};
+
+type Sql = postgres.Sql<{ int8: number; date: string }>;
+
+function connect(url: string | undefined, options: { max: number; host?: string; port?: number; database?: string; user?: string }): Sql {
+  const settings = { ...options, types, ...(url ? {} : { ssl: false as const }), onnotice: () => {}, connection: { TimeZone: "UTC" } };
+  return url ? postgres(url, settings) : postgres(settings);
+}
+
+export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
+  if ("url" in config) {
+    const sql = connect(config.url, { max: config.maxConnections ?? 10 });
+    const db = new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: sql }) });
+    return { db, engine: "postgres", close: () => db.destroy() };
+  }
+  return openEmbedded(config.dataDir);
+}
+
+/**
+ * The embedded engine: PGlite (Postgres compiled to WASM) behind an in-process socket on loopback, so postgres.js and
+ * Kysely talk to it exactly as they talk to a server. PGlite is one connection; postgres.js queues behind it.
+ */
+async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
+  let pgDir: string | undefined;
+  if (dataDir !== "memory://") {
+    pgDir = path.resolve(dataDir, "pg");
+    mkdirSync(pgDir, { recursive: true });
+  }
+  const pglite = await PGlite.create(pgDir);
+  const server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0 });
+  await server.start();
+  const [host, port] = server.getServerConn().split(":");
+  const sql = connect(undefined, { host, port: Number(port), database: "postgres", user: "postgres", max: 1 });
+  const db = new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: sql }) });
+  return {
+    db,
+    engine: "pglite",
+    async close() {
+      await db.destroy();
+      await server.stop();
+      await pglite.close();
+    },
+  };
+}
