@@ -1,0 +1,16 @@
+import type { OrganisationKind } from "../db/schema";
+
+export interface NavItem {
+  to: string;
+  /** i18n key */
+  label: string;
+  /** who sees it; absent: everyone */
+  roles?: OrganisationKind[];
+}
+
+// One list for the whole header: each capability adds its pages here as they land.
+const NAVIGATION: NavItem[] = [{ to: "/", label: "nav.home" }];
+
+export function navigationFor(role: OrganisationKind | null): NavItem[] {
+  return NAVIGATION.filter((item) => !item.roles || (role !== null && item.roles.includes(role)));
+}
