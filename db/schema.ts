@@ -148,6 +148,23 @@ export interface DB {
   technology_results: TechnologyResultsTable;
   result_ip_items: ResultIpItemsTable;
   result_modes: ResultModesTable;
+  search_outbox: SearchOutboxTable;
+  search_reindex_locks: SearchReindexLocksTable;
+  search_indexes: SearchIndexesTable;
+  search_documents: SearchDocumentsTable;
+  contracts: ContractsTable;
+  contract_stats_daily: ContractStatsDailyTable;
+  contract_stats_monthly: ContractStatsMonthlyTable;
+  contract_seller_monthly: ContractSellerMonthlyTable;
+  voucher_programmes: VoucherProgrammesTable;
+  voucher_applications: VoucherApplicationsTable;
+  voucher_serial_counters: VoucherSerialCountersTable;
+  vouchers: VouchersTable;
+  reimbursement_batches: ReimbursementBatchesTable;
+  reimbursement_batch_lines: ReimbursementBatchLinesTable;
+  ledger_accounts: LedgerAccountsTable;
+  ledger_transactions: LedgerTransactionsTable;
+  ledger_entries: LedgerEntriesTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;
@@ -156,3 +173,271 @@ export type User = Selectable<UsersTable>;
 export type TechnologyResult = Selectable<TechnologyResultsTable>;
 export type NewTechnologyResult = Insertable<TechnologyResultsTable>;
 export type TechnologyResultUpdate = Updateable<TechnologyResultsTable>;
+
+// ---- Contract registry and turnover rollups (db/migrations/0003_contracts.ts) ----
+
+export const CONTRACT_TYPES = ["development", "transfer", "license", "consulting", "service"] as const;
+export type ContractType = (typeof CONTRACT_TYPES)[number];
+
+export const SELLER_TYPES = ["university", "institute", "enterprise", "other"] as const;
+export type SellerType = (typeof SELLER_TYPES)[number];
+
+export const CONTRACT_SOURCES = ["platform", "manual", "import"] as const;
+export type ContractSource = (typeof CONTRACT_SOURCES)[number];
+
+export type ContractStatus = "registered" | "voided";
+
+export interface ContractsTable {
+  id: Id;
+  contract_no: string;
+  /** Assigned by a trigger at registration: year + 410300 + sequence. */
+  certificate_no: ColumnType<string, string | undefined, never>;
+  /** 'YYYY-MM-DD' */
+  signed_on: string;
+  type: ContractType;
+  field: FieldCode;
+  seller: string;
+  seller_type: SellerType;
+  seller_organisation_id: number | null;
+  buyer: string;
+  buyer_organisation_id: number | null;
+  buyer_region: string;
+  amount_fen: number;
+  technical_income_fen: number;
+  source: ContractSource;
+  /** The platform order (orders arrive in 0004); null for manual and imported contracts. */
+  order_id: number | null;
+  status: Generated<ContractStatus>;
+  void_reason: string | null;
+  voided_by: number | null;
+  voided_at: Timestamp | null;
+  registered_by: number | null;
+  registered_at: CreatedAt;
+}
+
+/** Rollups are written only by the contracts triggers; read them, never insert. */
+interface ContractStatsKeys {
+  type: ContractType;
+  field: FieldCode;
+  seller_type: SellerType;
+  buyer_region: string;
+  contracts: number;
+  amount_fen: number;
+  technical_income_fen: number;
+}
+export interface ContractStatsDailyTable extends ContractStatsKeys {
+  day: string;
+}
+export interface ContractStatsMonthlyTable extends ContractStatsKeys {
+  /** first day of the month, 'YYYY-MM-01' */
+  month: string;
+}
+export interface ContractSellerMonthlyTable {
+  month: string;
+  seller: string;
+  seller_type: SellerType;
+  contracts: number;
+  amount_fen: number;
+  technical_income_fen: number;
+}
+
+export type Contract = Selectable<ContractsTable>;
+export type NewContract = Insertable<ContractsTable>;
+
+// ---- Innovation vouchers, reimbursement and the double-entry ledger (db/migrations/0004_ledger.ts) ----
+
+export type VoucherProgrammeStatus = "open" | "closed";
+export type VoucherApplicationStatus = "pending" | "approved" | "rejected" | "withdrawn";
+export type VoucherStatus = "active" | "expired";
+export type ReimbursementBatchStatus = "pending" | "paid";
+
+export interface VoucherProgrammesTable {
+  id: Id;
+  bureau_id: number;
+  name: string;
+  year: number;
+  total_budget_fen: number;
+  /** share of a qualifying purchase a voucher may pay, in basis points (5000 = 50%) */
+  coverage_bps: number;
+  /** most an enterprise may pay by this programme's vouchers (held + redeemed) */
+  yearly_cap_fen: number;
+  voucher_amount_fen: number;
+  /** 'YYYY-MM-DD' */
+  valid_from: string;
+  /** 'YYYY-MM-DD', the last day a voucher of this programme can be used */
+  valid_to: string;
+  qualifying_modes: TransferMode[];
+  status: Generated<VoucherProgrammeStatus>;
+  created_by: number | null;
+  created_at: CreatedAt;
+}
+
+export interface VoucherApplicationsTable {
+  id: Id;
+  programme_id: number;
+  enterprise_id: number;
+  applicant_id: number;
+  purpose: string;
+  contact_name: string;
+  contact_phone: string;
+  status: Generated<VoucherApplicationStatus>;
+  decided_by: number | null;
+  decided_at: Timestamp | null;
+  decision_note: string | null;
+  created_at: CreatedAt;
+}
+
+export interface VoucherSerialCountersTable {
+  year: number;
+  last_value: number;
+}
+
+export interface VouchersTable {
+  id: Id;
+  serial: string;
+  programme_id: number;
+  enterprise_id: number;
+  application_id: number;
+  amount_fen: number;
+  issued_at: CreatedAt;
+  expires_at: Timestamp;
+  status: Generated<VoucherStatus>;
+  expired_at: Timestamp | null;
+}
+
+export interface ReimbursementBatchesTable {
+  id: Id;
+  programme_id: number;
+  status: Generated<ReimbursementBatchStatus>;
+  total_fen: number;
+  created_by: number | null;
+  created_at: CreatedAt;
+  paid_by: number | null;
+  paid_at: Timestamp | null;
+  payment_reference: string | null;
+}
+
+export interface ReimbursementBatchLinesTable {
+  batch_id: number;
+  institution_id: number;
+  amount_fen: number;
+}
+
+export const LEDGER_ACCOUNT_PURPOSES = [
+  "programme_fund",
+  "programme_budget",
+  "voucher_available",
+  "voucher_held",
+  "voucher_reimbursable",
+  "reimbursement_in_payment",
+  "institution_payable",
+  "platform_fee_revenue",
+  "stripe_clearing",
+  "bank_clearing",
+] as const;
+export type LedgerAccountPurpose = (typeof LEDGER_ACCOUNT_PURPOSES)[number];
+
+export const LEDGER_TRANSACTION_KINDS = [
+  "programme_funding",
+  "voucher_issue",
+  "voucher_hold",
+  "voucher_release",
+  "voucher_post",
+  "voucher_expiry",
+  "card_payment",
+  "bank_transfer",
+  "institution_payout",
+  "reimbursement_batch",
+  "reimbursement_paid",
+  "reversal",
+] as const;
+export type LedgerTransactionKind = (typeof LEDGER_TRANSACTION_KINDS)[number];
+
+export type NormalSide = "debit" | "credit";
+
+/** balance and version are written only by the entry trigger; insert without them. */
+export interface LedgerAccountsTable {
+  id: Id;
+  code: string;
+  purpose: LedgerAccountPurpose;
+  owner_organisation_id: number | null;
+  programme_id: number | null;
+  voucher_id: number | null;
+  currency: Generated<string>;
+  normal_side: NormalSide;
+  may_go_negative: boolean;
+  balance: ColumnType<number, never, never>;
+  version: ColumnType<number, never, never>;
+  created_at: CreatedAt;
+}
+
+/** Append-only: the database refuses UPDATE, DELETE and TRUNCATE. */
+export interface LedgerTransactionsTable {
+  id: Id;
+  kind: LedgerTransactionKind;
+  idempotency_key: string;
+  reverses_transaction_id: ColumnType<number | null, number | null | undefined, never>;
+  order_id: ColumnType<number | null, number | null | undefined, never>;
+  contract_id: ColumnType<number | null, number | null | undefined, never>;
+  voucher_id: ColumnType<number | null, number | null | undefined, never>;
+  programme_id: ColumnType<number | null, number | null | undefined, never>;
+  reimbursement_batch_id: ColumnType<number | null, number | null | undefined, never>;
+  stripe_event_id: ColumnType<string | null, string | null | undefined, never>;
+  memo: ColumnType<string | null, string | null | undefined, never>;
+  effective_at: ColumnType<Date, Date | string | undefined, never>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  created_txid: ColumnType<number, never, never>;
+}
+
+/** amount: signed fen, debit positive, credit negative. Append-only. */
+export interface LedgerEntriesTable {
+  id: Id;
+  transaction_id: ColumnType<number, number, never>;
+  account_id: ColumnType<number, number, never>;
+  amount: ColumnType<number, number, never>;
+  balance_after: ColumnType<number, never, never>;
+  account_version: ColumnType<number, never, never>;
+}
+
+export type VoucherProgramme = Selectable<VoucherProgrammesTable>;
+export type Voucher = Selectable<VouchersTable>;
+export type VoucherApplication = Selectable<VoucherApplicationsTable>;
+export type LedgerAccount = Selectable<LedgerAccountsTable>;
+export type LedgerTransaction = Selectable<LedgerTransactionsTable>;
+export type LedgerEntry = Selectable<LedgerEntriesTable>;
+
+// ---- Search (db/migrations/0002_search.ts) ----
+
+export interface SearchOutboxTable {
+  result_id: number;
+  version: Generated<number>;
+  changed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  available_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  attempts: Generated<number>;
+  claimed_by: string | null;
+  claimed_until: Timestamp | null;
+  last_error: string | null;
+}
+
+export interface SearchReindexLocksTable {
+  index_uid: string;
+  holder: string;
+  started_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export interface SearchIndexesTable {
+  uid: string;
+  storage_id: number;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface SearchDocumentsTable {
+  storage_id: number;
+  id: number;
+  version: number;
+  /** JSON text of the document; null marks a deletion. */
+  doc: string | null;
+}

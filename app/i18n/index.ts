@@ -1,8 +1,10 @@
+import auth from "./messages/auth";
+import bureau from "./messages/bureau";
 import common from "./messages/common";
 
 // Each capability keeps its strings in app/i18n/messages/<name>.ts ({ "zh-CN": {...}, en: {...} }, same keys);
 // add it to this list.
-const catalogues = [common];
+const catalogues = [common, auth, bureau];
 
 export const LOCALES = ["zh-CN", "en"] as const;
 export type Locale = (typeof LOCALES)[number];

@@ -14,8 +14,11 @@ export const LOGIN_LIMITS = { windowMinutes: 15, perEmail: 5, perIp: 20 } as con
 
 const loginSchema = z.object({
   email: emailSchema,
-  // No length rule at log-in beyond a sanity cap: that would tell a guesser something about the stored password.
-  password: z.string({ error: "auth.error.required" }).min(1, "auth.error.required").max(PASSWORD_MAX_LENGTH, "auth.error.invalidCredentials"),
+  // No minimum length at log-in: only the sign-up cap, which no stored password exceeds.
+  password: z
+    .string({ error: "auth.error.required" })
+    .min(1, "auth.error.required")
+    .max(PASSWORD_MAX_LENGTH, "auth.error.passwordTooLong"),
 });
 export type LoginField = keyof z.input<typeof loginSchema>;
 

@@ -1,5 +1,5 @@
 // Where an organisation sits: Luoyang's districts and counties (after the 2021 reform that merged 吉利区 into 孟津区
-// and turned 偃师市 into a district), the high-tech zone where many technology firms register, and "other" for
+// and turned 偃师市 into a district), the high-tech zone and 伊滨区 where many technology firms register, and "other" for
 // institutions outside the city. organisations.region stores the code; labels live in i18n as `region.<code>`.
 export const REGIONS = [
   "jianxi",
@@ -10,6 +10,7 @@ export const REGIONS = [
   "yanshi",
   "mengjin",
   "gaoxin",
+  "yibin",
   "xinan",
   "yiyang",
   "yichuan",

@@ -4,15 +4,13 @@ import type { DB, InstitutionType, OrganisationKind } from "../../../db/schema";
 import { creditCodeProblem, normaliseCreditCode } from "./credit-code";
 import { hashPassword } from "./passwords";
 import { REGIONS } from "./regions";
+import { SIGN_UP_FIELDS, SIGN_UP_ORGANISATION_TYPES, type SignUpField, type SignUpOrganisationType } from "./sign-up-fields";
 import type { Rejected, SessionUser } from "./types";
 import { findSessionUser, insertUser } from "./users";
 import { emailSchema, fieldErrorsFrom, newPasswordSchema, requiredText, uniqueViolation } from "./validation";
 
-/** Who may sign up: enterprises, and institutions of two types. Bureau and operator users come from the CLI or seed. */
-export const SIGN_UP_ORGANISATION_TYPES = ["enterprise", "university", "institute"] as const;
-export type SignUpOrganisationType = (typeof SIGN_UP_ORGANISATION_TYPES)[number];
-
-const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+// A missing field (null from FormData) or a blank one means "not given" for optional fields.
+const blankToUndefined = (v: unknown) => (v === null || (typeof v === "string" && v.trim() === "") ? undefined : v);
 
 const signUpSchema = z.object({
   organisationType: z.enum(SIGN_UP_ORGANISATION_TYPES, { error: "auth.error.organisationTypeRequired" }),
@@ -32,8 +30,10 @@ const signUpSchema = z.object({
   password: newPasswordSchema,
 });
 
-export type SignUpField = keyof z.input<typeof signUpSchema>;
-export const SIGN_UP_FIELDS = Object.keys(signUpSchema.shape) as SignUpField[];
+// The schema and the form's field list must name the same fields.
+const _sameFields: [keyof z.input<typeof signUpSchema>, SignUpField] extends [SignUpField, keyof z.input<typeof signUpSchema>] ? true : never = true;
+
+export { SIGN_UP_FIELDS, SIGN_UP_ORGANISATION_TYPES, type SignUpField, type SignUpOrganisationType };
 
 /** Raw values as a form posts them: anything may be missing or of the wrong type. */
 export type SignUpInput = Partial<Record<SignUpField, unknown>>;

@@ -1,0 +1,270 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { BarList } from "~/components/charts/bar-list";
+import { BreakdownTable, GrowthBadge } from "~/components/charts/breakdown";
+import { DonutChart } from "~/components/charts/donut-chart";
+import { SortableTable, type Column } from "~/components/charts/sortable-table";
+import { TrendChart } from "~/components/charts/trend-chart";
+import { getDb } from "~/db.server";
+import { DEFAULT_LOCALE, formatFen, formatFenCompact, isLocale, translator } from "~/i18n";
+import { useLocale, useT } from "~/i18n/context";
+import { parseRangeParams, rangePresets } from "~/services/stats/params";
+import { bureauSentence, periodLabel } from "~/services/stats/sentence";
+import { dashboard, type SellerRow } from "~/services/stats/turnover";
+import { requireUser } from "~/session.server";
+
+export const meta: MetaFunction = ({ matches }) => {
+  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return [{ title: `${t("dashboard.title")} · ${t("app.name")}` }];
+};
+
+const TOP_SELLERS = 50;
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireUser(request, ["bureau"]);
+  const presets = rangePresets();
+  const parsed = parseRangeParams(new URL(request.url).searchParams, presets[0].range);
+  // A bad date keeps the page usable: it shows the default range and says what was wrong.
+  const range = parsed.ok ? parsed.range : presets[0].range;
+  const data = await dashboard(await getDb(), range, { topSellers: TOP_SELLERS });
+  return { range, rangeError: parsed.ok ? null : parsed.message, presets, data };
+}
+
+function rangeQuery(range: { from: string; to: string }): string {
+  return new URLSearchParams(range).toString();
+}
+
+function CsvLink({ table, range }: { table: string; range: { from: string; to: string } }) {
+  const t = useT();
+  return (
+    <a className="csv-link" href={`/bureau/dashboard/export/${table}?${rangeQuery(range)}`} download>
+      ⬇ {t("dashboard.csv")}
+    </a>
+  );
+}
+
+export default function Dashboard() {
+  const { range, rangeError, presets, data } = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  const s = data.summary;
+  const compact = (fen: number) => formatFenCompact(fen, locale);
+
+  const monthRows = data.months.map((m, i) => ({ ...m, previous: data.previousMonths[i] ?? null }));
+  const monthColumns: Column<(typeof monthRows)[number]>[] = [
+    { key: "month", label: t("dashboard.col.month"), sortValue: (r) => r.key },
+    { key: "contracts", label: t("dashboard.kpi.contracts"), numeric: true, sortValue: (r) => r.contracts, render: (r) => r.contracts.toLocaleString(locale) },
+    { key: "amount", label: t("contracts.col.amount"), numeric: true, sortValue: (r) => r.amount_fen, render: (r) => formatFen(r.amount_fen, locale) },
+    {
+      key: "income",
+      label: t("contracts.col.technical_income"),
+      numeric: true,
+      sortValue: (r) => r.technical_income_fen,
+      render: (r) => formatFen(r.technical_income_fen, locale),
+    },
+    {
+      key: "previous",
+      label: `${t("dashboard.trend.previous")} · ${t("contracts.col.amount")}`,
+      numeric: true,
+      sortValue: (r) => r.previous?.amount_fen ?? 0,
+      render: (r) => formatFen(r.previous?.amount_fen ?? 0, locale),
+    },
+  ];
+  const sellerColumns: Column<SellerRow>[] = [
+    { key: "seller", label: t("dashboard.col.seller"), sortValue: (r) => r.seller },
+    { key: "type", label: t("contracts.col.seller_type"), sortValue: (r) => t(`contracts.sellerType.${r.seller_type}`) },
+    { key: "contracts", label: t("dashboard.kpi.contracts"), numeric: true, sortValue: (r) => r.contracts, render: (r) => r.contracts.toLocaleString(locale) },
+    { key: "amount", label: t("contracts.col.amount"), numeric: true, sortValue: (r) => r.amount_fen, render: (r) => formatFen(r.amount_fen, locale) },
+    {
+      key: "income",
+      label: t("contracts.col.technical_income"),
+      numeric: true,
+      sortValue: (r) => r.technical_income_fen,
+      render: (r) => formatFen(r.technical_income_fen, locale),
+    },
+  ];
+  const barItems = (rows: typeof data.byField, label: (k: string) => string) =>
+    rows.map((r) => ({ key: r.key, label: label(r.key), value: r.amount_fen, display: compact(r.amount_fen) }));
+  const fieldLabel = (k: string) => t(`field.${k}`);
+  const typeLabel = (k: string) => t(`contracts.type.${k}`);
+  const sellerTypeLabel = (k: string) => t(`contracts.sellerType.${k}`);
+  const same = (a: { from: string; to: string }) => a.from === range.from && a.to === range.to;
+
+  return (
+    <div className="bureau-dashboard">
+      <div className="page-head">
+        <div>
+          <h1>{t("dashboard.title")}</h1>
+          <p className="kpi__label">
+            {t("dashboard.range")}：{periodLabel(range, locale)}
+          </p>
+        </div>
+        <div className="page-head__actions">
+          <Link className="button button--ghost" to={`/bureau/dashboard/report?${rangeQuery(range)}`}>
+            🖨 {t("dashboard.print")}
+          </Link>
+          <Link className="button button--ghost" to="/bureau/contracts">
+            {t("nav.contracts")}
+          </Link>
+        </div>
+      </div>
+
+      <Form method="get" className="range-form" aria-label={t("dashboard.range")}>
+        <div className="field">
+          <label htmlFor="range-from">{t("dashboard.from")}</label>
+          <input id="range-from" type="date" name="from" defaultValue={range.from} key={`from-${range.from}`} required />
+        </div>
+        <div className="field">
+          <label htmlFor="range-to">{t("dashboard.to")}</label>
+          <input id="range-to" type="date" name="to" defaultValue={range.to} key={`to-${range.to}`} required />
+        </div>
+        <button type="submit" className="button">
+          {t("dashboard.apply")}
+        </button>
+      </Form>
+      <ul className="presets">
+        {presets.map((p) => (
+          <li key={p.id}>
+            <Link to={`?${rangeQuery(p.range)}`} aria-current={same(p.range) ? "true" : undefined}>
+              {t(`dashboard.preset.${p.id}`)}
+            </Link>
+          </li>
+        ))}
+      </ul>
+      {rangeError ? (
+        <p className="notice" role="alert">
+          {t("dashboard.rangeError", { message: rangeError })}
+        </p>
+      ) : null}
+
+      <section className="kpis" aria-label={t("dashboard.title")}>
+        <article className="kpi">
+          <p className="kpi__label">{t("dashboard.kpi.contracts")}</p>
+          <p className="kpi__value">
+            {s.contracts.toLocaleString(locale)}
+            <small>{t("dashboard.kpi.unit.contracts")}</small>
+          </p>
+          <p className="kpi__meta">
+            <GrowthBadge pct={s.growth.contracts_pct} />
+            <span>{t("dashboard.kpi.previous", { value: s.previous.contracts.toLocaleString(locale) })}</span>
+          </p>
+        </article>
+        <article className="kpi">
+          <p className="kpi__label">{t("dashboard.kpi.amount")}</p>
+          <p className="kpi__value" title={formatFen(s.amount_fen, locale)}>
+            {compact(s.amount_fen)}
+          </p>
+          <p className="kpi__meta">
+            <GrowthBadge pct={s.growth.amount_pct} />
+            <span>{t("dashboard.kpi.previous", { value: compact(s.previous.amount_fen) })}</span>
+          </p>
+        </article>
+        <article className="kpi">
+          <p className="kpi__label">{t("dashboard.kpi.technicalIncome")}</p>
+          <p className="kpi__value" title={formatFen(s.technical_income_fen, locale)}>
+            {compact(s.technical_income_fen)}
+          </p>
+          <p className="kpi__meta">
+            <GrowthBadge pct={s.growth.technical_income_pct} />
+            <span>{t("dashboard.kpi.previous", { value: compact(s.previous.technical_income_fen) })}</span>
+          </p>
+        </article>
+      </section>
+      <p className="sentence">{bureauSentence(s, locale)}</p>
+      {s.contracts === 0 ? <p className="empty">{t("dashboard.noData")}</p> : null}
+
+      <section className="panel panel--spaced" aria-labelledby="trend-heading">
+        <div className="panel__head">
+          <h2 id="trend-heading">{t("dashboard.trend")}</h2>
+          <CsvLink table="month" range={range} />
+        </div>
+        <TrendChart
+          title={`${t("dashboard.trend")} · ${periodLabel(range, locale)}`}
+          points={monthRows.map((m) => ({ label: m.key, value: m.amount_fen, previous: m.previous?.amount_fen ?? 0 }))}
+          formatValue={compact}
+          currentLabel={t("dashboard.trend.current")}
+          previousLabel={t("dashboard.trend.previous")}
+        />
+        <SortableTable caption={t("dashboard.byMonth")} columns={monthColumns} rows={monthRows} rowKey={(r) => r.key} />
+      </section>
+
+      <div className="panel-grid">
+        <section className="panel" aria-labelledby="field-heading">
+          <div className="panel__head">
+            <h2 id="field-heading">{t("dashboard.byField")}</h2>
+            <CsvLink table="field" range={range} />
+          </div>
+          <BarList title={t("dashboard.byField")} items={barItems(data.byField, fieldLabel)} />
+          <BreakdownTable caption={t("dashboard.byField")} rows={data.byField} keyLabel={t("contracts.col.field")} label={fieldLabel} />
+        </section>
+        <section className="panel" aria-labelledby="type-heading">
+          <div className="panel__head">
+            <h2 id="type-heading">{t("dashboard.byType")}</h2>
+            <CsvLink table="type" range={range} />
+          </div>
+          <BarList title={t("dashboard.byType")} items={barItems(data.byType, typeLabel)} />
+          <BreakdownTable caption={t("dashboard.byType")} rows={data.byType} keyLabel={t("contracts.col.type")} label={typeLabel} />
+        </section>
+        <section className="panel" aria-labelledby="seller-type-heading">
+          <div className="panel__head">
+            <h2 id="seller-type-heading">{t("dashboard.bySellerType")}</h2>
+            <CsvLink table="seller_type" range={range} />
+          </div>
+          <DonutChart
+            title={t("dashboard.bySellerType")}
+            slices={data.bySellerType.map((r) => ({ key: r.key, label: sellerTypeLabel(r.key), value: r.amount_fen, display: compact(r.amount_fen) }))}
+          />
+          <BreakdownTable caption={t("dashboard.bySellerType")} rows={data.bySellerType} keyLabel={t("contracts.col.seller_type")} label={sellerTypeLabel} />
+        </section>
+        <section className="panel" aria-labelledby="region-heading">
+          <div className="panel__head">
+            <h2 id="region-heading">{t("dashboard.byBuyerRegion")}</h2>
+            <CsvLink table="buyer_region" range={range} />
+          </div>
+          <BarList title={t("dashboard.byBuyerRegion")} items={barItems(data.byBuyerRegion, (k) => k)} limit={10} />
+          <BreakdownTable caption={t("dashboard.byBuyerRegion")} rows={data.byBuyerRegion} keyLabel={t("dashboard.col.region")} label={(k) => k} />
+        </section>
+      </div>
+
+      <section className="panel panel--spaced" aria-labelledby="seller-heading">
+        <div className="panel__head">
+          <h2 id="seller-heading">{t("dashboard.bySeller", { limit: Math.min(TOP_SELLERS, data.sellerCount), count: data.sellerCount })}</h2>
+          <CsvLink table="seller" range={range} />
+        </div>
+        <SortableTable
+          caption={t("dashboard.bySellerCsv")}
+          columns={sellerColumns}
+          rows={data.topSellers}
+          rowKey={(r) => `${r.seller}|${r.seller_type}`}
+        />
+      </section>
+
+      <section className="panel panel--spaced" aria-labelledby="funnel-heading">
+        <div className="panel__head">
+          <h2 id="funnel-heading">{t("dashboard.funnel")}</h2>
+          <CsvLink table="funnel" range={range} />
+        </div>
+        <dl className="funnel">
+          <div>
+            <dt>{t("dashboard.funnel.listed")}</dt>
+            <dd>{data.funnel.listed.toLocaleString(locale)}</dd>
+          </div>
+          <div>
+            <dt>{t("dashboard.funnel.transferred")}</dt>
+            <dd>{data.funnel.transferred.toLocaleString(locale)}</dd>
+          </div>
+          <div>
+            <dt>{t("dashboard.funnel.median")}</dt>
+            <dd>{data.funnel.median_days_to_transfer === null ? "—" : t("dashboard.funnel.days", { days: data.funnel.median_days_to_transfer })}</dd>
+          </div>
+          <div>
+            <dt>{t("dashboard.funnel.awaiting")}</dt>
+            <dd>{data.funnel.awaiting_now.toLocaleString(locale)}</dd>
+          </div>
+        </dl>
+        <p className="note">{t("dashboard.funnel.note")}</p>
+      </section>
+    </div>
+  );
+}

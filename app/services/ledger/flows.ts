@@ -1,0 +1,564 @@
+import { sql, type Kysely } from "kysely";
+import type { DB, VoucherStatus } from "../../../db/schema";
+import { env } from "../../env.server";
+import { ensureAccounts, findAccount, type AccountOwner } from "./accounts";
+import { LedgerError, LedgerInputError } from "./errors";
+import { assertBps, assertFen, platformFeeFen } from "./money";
+import { findTransactionByKey, postTransaction, reverseTransaction, type EntryInput, type PostedTransaction } from "./post";
+
+// The money flows of the market, each a named function posting one ledger transaction with a key derived from our
+// ids. Every function runs in the caller's database transaction when given one (checkout composes several with its own
+// writes) and opens one otherwise.
+//
+// Holds are moves into a per-voucher "held" account (not pending transfers): voucher_available and voucher_held are both
+// non-negative accounts, so the database's CHECK alone stops a voucher from being held or spent twice, and a hold is
+// released or redeemed by moving the money on. What one order holds on one voucher is the sum of that order's entries on
+// the voucher's held account.
+
+function inTransaction<T>(db: Kysely<DB>, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}
+
+function assertId(value: unknown, field: string): asserts value is number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+    throw new LedgerInputError(field, `must be a positive id, got ${String(value)}`);
+  }
+}
+
+const platform: AccountOwner = { kind: "platform" };
+
+// ---- Voucher programme and voucher issue ----
+
+/** Appropriates a programme's budget: programme fund (debit) → programme budget (credit). */
+export async function postProgrammeFunding(
+  db: Kysely<DB>,
+  input: { programmeId: number; bureauId: number; amountFen: number; idempotencyKey?: string },
+): Promise<PostedTransaction> {
+  assertId(input.programmeId, "programmeId");
+  assertId(input.bureauId, "bureauId");
+  assertFen(input.amountFen, "amountFen");
+  return inTransaction(db, async (trx) => {
+    const owner: AccountOwner = { kind: "programme", programmeId: input.programmeId, bureauId: input.bureauId };
+    const [fund, budget] = await ensureAccounts(trx, [
+      { owner, purpose: "programme_fund" },
+      { owner, purpose: "programme_budget" },
+    ]);
+    return postTransaction(trx, {
+      kind: "programme_funding",
+      idempotencyKey: input.idempotencyKey ?? `programme:${input.programmeId}:funding`,
+      entries: [
+        { accountId: fund, amountFen: input.amountFen },
+        { accountId: budget, amountFen: -input.amountFen },
+      ],
+      links: { programmeId: input.programmeId },
+    });
+  });
+}
+
+/**
+ * Issues a voucher's amount out of its programme's budget (budget → voucher available). The budget account must not go
+ * negative, so the database refuses an issue beyond the budget with InsufficientFundsError on programme_budget.
+ */
+export async function postVoucherIssue(
+  db: Kysely<DB>,
+  voucher: { voucherId: number; programmeId: number; bureauId: number; enterpriseId: number; amountFen: number },
+): Promise<PostedTransaction> {
+  assertId(voucher.voucherId, "voucherId");
+  assertFen(voucher.amountFen, "amountFen");
+  return inTransaction(db, async (trx) => {
+    const owner: AccountOwner = { kind: "voucher", voucherId: voucher.voucherId, programmeId: voucher.programmeId, enterpriseId: voucher.enterpriseId };
+    const [budget, available] = await ensureAccounts(trx, [
+      { owner: { kind: "programme", programmeId: voucher.programmeId, bureauId: voucher.bureauId }, purpose: "programme_budget" },
+      { owner, purpose: "voucher_available" },
+      { owner, purpose: "voucher_held" },
+    ]);
+    return postTransaction(trx, {
+      kind: "voucher_issue",
+      idempotencyKey: `voucher:${voucher.voucherId}:issue`,
+      entries: [
+        { accountId: budget, amountFen: voucher.amountFen },
+        { accountId: available, amountFen: -voucher.amountFen },
+      ],
+      links: { voucherId: voucher.voucherId, programmeId: voucher.programmeId },
+    });
+  });
+}
+
+// ---- Voucher holds ----
+
+interface LockedVoucher {
+  id: number;
+  serial: string;
+  programmeId: number;
+  bureauId: number;
+  enterpriseId: number;
+  amountFen: number;
+  expiresAt: Date;
+  status: VoucherStatus;
+}
+
+/**
+ * Locks a voucher row. Holds take a SHARE lock (many checkouts may hold on one voucher at once; the available
+ * account's row lock orders them); releases, redemptions and expiry take NO KEY UPDATE, so expiry never interleaves
+ * with a hold or a release and each order's hold is measured and moved under one lock.
+ */
+async function lockVoucher(db: Kysely<DB>, voucherId: number, mode: "share" | "update"): Promise<LockedVoucher> {
+  assertId(voucherId, "voucherId");
+  const query = db
+    .selectFrom("vouchers as v")
+    .innerJoin("voucher_programmes as p", "p.id", "v.programme_id")
+    .select(["v.id", "v.serial", "v.programme_id", "p.bureau_id", "v.enterprise_id", "v.amount_fen", "v.expires_at", "v.status"])
+    .where("v.id", "=", voucherId);
+  const row = await (mode === "share" ? query.forShare("v") : query.forNoKeyUpdate("v")).executeTakeFirst();
+  if (!row) throw new LedgerError("not_found", `voucher ${voucherId} does not exist`);
+  return {
+    id: row.id,
+    serial: row.serial,
+    programmeId: row.programme_id,
+    bureauId: row.bureau_id,
+    enterpriseId: row.enterprise_id,
+    amountFen: row.amount_fen,
+    expiresAt: row.expires_at,
+    status: row.status,
+  };
+}
+
+function voucherOwner(v: LockedVoucher): AccountOwner {
+  return { kind: "voucher", voucherId: v.id, programmeId: v.programmeId, enterpriseId: v.enterpriseId };
+}
+
+/** Expired once its status says so or its expiry time has passed (before the expiry job got to it). */
+export function isVoucherExpired(v: { status: VoucherStatus; expiresAt: Date }, now: Date): boolean {
+  return v.status === "expired" || v.expiresAt.getTime() <= now.getTime();
+}
+
+/** What one order currently holds on one voucher. */
+async function heldForOrder(db: Kysely<DB>, heldAccountId: number, orderId: number): Promise<number> {
+  const row = await db
+    .selectFrom("ledger_entries as e")
+    .innerJoin("ledger_transactions as t", "t.id", "e.transaction_id")
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("e.amount"), sql<number>`0`).as("sum"))
+    .where("e.account_id", "=", heldAccountId)
+    .where("t.order_id", "=", orderId)
+    .executeTakeFirstOrThrow();
+  // voucher_held is credit-normal: money held is a credit (negative amount).
+  return -Number(row.sum);
+}
+
+export interface HoldInput {
+  voucherId: number;
+  orderId: number;
+  amountFen: number;
+  now?: Date;
+  /** Defaults to "order:<order>:voucher:<voucher>:hold": one hold per order and voucher. A new payment attempt on the
+   *  same order after its hold was released must pass a key of its own. */
+  idempotencyKey?: string;
+}
+
+/**
+ * Holds part of a voucher for an order whose payment is pending (available → held). Refused when the voucher has
+ * expired (LedgerError "voucher_expired") or its available balance is short (InsufficientFundsError, from the
+ * database, however many checkouts race).
+ */
+export async function holdVoucher(db: Kysely<DB>, input: HoldInput): Promise<PostedTransaction> {
+  assertId(input.orderId, "orderId");
+  assertFen(input.amountFen, "amountFen");
+  const now = input.now ?? new Date();
+  return inTransaction(db, async (trx) => {
+    const voucher = await lockVoucher(trx, input.voucherId, "share");
+    if (isVoucherExpired(voucher, now)) throw new LedgerError("voucher_expired", `voucher ${voucher.serial} has expired`);
+    const owner = voucherOwner(voucher);
+    const [available, held] = await ensureAccounts(trx, [
+      { owner, purpose: "voucher_available" },
+      { owner, purpose: "voucher_held" },
+    ]);
+    const posted = await postTransaction(trx, {
+      kind: "voucher_hold",
+      idempotencyKey: input.idempotencyKey ?? `order:${input.orderId}:voucher:${voucher.id}:hold`,
+      entries: [
+        { accountId: available, amountFen: input.amountFen },
+        { accountId: held, amountFen: -input.amountFen },
+      ],
+      links: { orderId: input.orderId, voucherId: voucher.id, programmeId: voucher.programmeId },
+    });
+    if (posted.replayed && (await heldForOrder(trx, held, input.orderId)) < input.amountFen) {
+      throw new LedgerError(
+        "hold_consumed",
+        `order ${input.orderId}'s hold on voucher ${voucher.serial} was already released or redeemed; a new attempt needs its own idempotency key`,
+      );
+    }
+    return posted;
+  });
+}
+
+export interface ReleaseInput {
+  voucherId: number;
+  orderId: number;
+  now?: Date;
+  /** Defaults to "order:<order>:voucher:<voucher>:release". */
+  idempotencyKey?: string;
+}
+
+/**
+ * Releases what an order holds on a voucher: back to the voucher, or to the programme's budget when the voucher has
+ * expired meanwhile. Returns the earlier release when there is nothing left to release (a retry), or null when the
+ * order never held anything on this voucher.
+ */
+export async function releaseVoucherHold(db: Kysely<DB>, input: ReleaseInput): Promise<PostedTransaction | null> {
+  assertId(input.orderId, "orderId");
+  const now = input.now ?? new Date();
+  return inTransaction(db, async (trx) => {
+    const voucher = await lockVoucher(trx, input.voucherId, "update");
+    const key = input.idempotencyKey ?? `order:${input.orderId}:voucher:${voucher.id}:release`;
+    const owner = voucherOwner(voucher);
+    const expired = isVoucherExpired(voucher, now);
+    const [held, destination] = await ensureAccounts(trx, [
+      { owner, purpose: "voucher_held" },
+      expired
+        ? { owner: { kind: "programme", programmeId: voucher.programmeId, bureauId: voucher.bureauId }, purpose: "programme_budget" }
+        : { owner, purpose: "voucher_available" },
+    ]);
+    const outstanding = await heldForOrder(trx, held, input.orderId);
+    if (outstanding === 0) return findTransactionByKey(trx, key);
+    const posted = await postTransaction(trx, {
+      kind: "voucher_release",
+      idempotencyKey: key,
+      entries: [
+        { accountId: held, amountFen: outstanding },
+        { accountId: destination, amountFen: -outstanding },
+      ],
+      links: { orderId: input.orderId, voucherId: voucher.id, programmeId: voucher.programmeId },
+      memo: expired ? "voucher expired: released to the programme budget" : null,
+    });
+    if (posted.replayed) {
+      throw new LedgerError("hold_consumed", `key "${key}" already released an earlier hold; pass a new idempotency key`);
+    }
+    return posted;
+  });
+}
+
+export interface RedeemInput {
+  voucherId: number;
+  orderId: number;
+  /** The provider: the bureau owes it the redeemed amount (兑付). */
+  institutionId: number;
+  contractId?: number | null;
+  idempotencyKey?: string;
+}
+
+/**
+ * Redeems what an order holds on a voucher into the purchase (held → owed to the institution by the programme).
+ * Allowed after the voucher's expiry: the hold was taken while it was valid. Throws "no_hold" when the order holds
+ * nothing on the voucher and never redeemed it.
+ */
+export async function redeemVoucherHold(db: Kysely<DB>, input: RedeemInput): Promise<PostedTransaction> {
+  assertId(input.orderId, "orderId");
+  assertId(input.institutionId, "institutionId");
+  return inTransaction(db, async (trx) => {
+    const voucher = await lockVoucher(trx, input.voucherId, "update");
+    const key = input.idempotencyKey ?? `order:${input.orderId}:voucher:${voucher.id}:post`;
+    const [held, reimbursable] = await ensureAccounts(trx, [
+      { owner: voucherOwner(voucher), purpose: "voucher_held" },
+      { owner: { kind: "programme_institution", programmeId: voucher.programmeId, institutionId: input.institutionId }, purpose: "voucher_reimbursable" },
+    ]);
+    const outstanding = await heldForOrder(trx, held, input.orderId);
+    if (outstanding === 0) {
+      const earlier = await findTransactionByKey(trx, key);
+      if (earlier) return earlier;
+      throw new LedgerError("no_hold", `order ${input.orderId} holds nothing on voucher ${voucher.serial}`);
+    }
+    const posted = await postTransaction(trx, {
+      kind: "voucher_post",
+      idempotencyKey: key,
+      entries: [
+        { accountId: held, amountFen: outstanding },
+        { accountId: reimbursable, amountFen: -outstanding },
+      ],
+      links: { orderId: input.orderId, voucherId: voucher.id, programmeId: voucher.programmeId, contractId: input.contractId ?? null },
+    });
+    if (posted.replayed) {
+      throw new LedgerError("hold_consumed", `key "${key}" already redeemed an earlier hold; pass a new idempotency key`);
+    }
+    return posted;
+  });
+}
+
+/**
+ * Expires a voucher whose time has come: its unused available balance returns to the programme's budget and its
+ * status becomes expired, in one step. Money still held for pending payments stays held; releasing it later sends it
+ * to the budget too. Returns null when the voucher had already expired.
+ */
+export async function expireVoucher(
+  db: Kysely<DB>,
+  input: { voucherId: number; now?: Date },
+): Promise<{ voucherId: number; serial: string; returnedFen: number; transaction: PostedTransaction | null } | null> {
+  const now = input.now ?? new Date();
+  return inTransaction(db, async (trx) => {
+    const voucher = await lockVoucher(trx, input.voucherId, "update");
+    if (voucher.status === "expired") return null;
+    if (voucher.expiresAt.getTime() > now.getTime()) {
+      throw new LedgerInputError("now", `voucher ${voucher.serial} expires at ${voucher.expiresAt.toISOString()}, not yet`);
+    }
+    const owner = voucherOwner(voucher);
+    const available = await findAccount(trx, owner, "voucher_available");
+    let transaction: PostedTransaction | null = null;
+    const returnedFen = available && available.balanceFen > 0 ? available.balanceFen : 0;
+    if (available && returnedFen > 0) {
+      const [budget] = await ensureAccounts(trx, [
+        { owner: { kind: "programme", programmeId: voucher.programmeId, bureauId: voucher.bureauId }, purpose: "programme_budget" },
+      ]);
+      transaction = await postTransaction(trx, {
+        kind: "voucher_expiry",
+        idempotencyKey: `voucher:${voucher.id}:expiry`,
+        entries: [
+          { accountId: available.id, amountFen: returnedFen },
+          { accountId: budget, amountFen: -returnedFen },
+        ],
+        links: { voucherId: voucher.id, programmeId: voucher.programmeId },
+      });
+    }
+    await trx.updateTable("vouchers").set({ status: "expired", expired_at: now }).where("id", "=", voucher.id).execute();
+    return { voucherId: voucher.id, serial: voucher.serial, returnedFen, transaction };
+  });
+}
+
+// ---- Orders: holds by order, payments, refunds ----
+
+/** What an order holds on each voucher right now (non-zero only), by voucher id. */
+export async function outstandingHolds(db: Kysely<DB>, orderId: number): Promise<{ voucherId: number; amountFen: number }[]> {
+  assertId(orderId, "orderId");
+  const rows = await db
+    .selectFrom("ledger_entries as e")
+    .innerJoin("ledger_transactions as t", "t.id", "e.transaction_id")
+    .innerJoin("ledger_accounts as a", "a.id", "e.account_id")
+    .select(["a.voucher_id", (eb) => eb.fn.sum<number>("e.amount").as("sum")])
+    .where("t.order_id", "=", orderId)
+    .where("a.purpose", "=", "voucher_held")
+    .groupBy("a.voucher_id")
+    .having((eb) => eb.fn.sum("e.amount"), "<>", 0)
+    .orderBy("a.voucher_id")
+    .execute();
+  return rows.map((r) => ({ voucherId: r.voucher_id as number, amountFen: -Number(r.sum) }));
+}
+
+/** Releases every hold of an order (checkout cancelled, session expired, reservation lapsed). */
+export async function releaseOrderHolds(db: Kysely<DB>, input: { orderId: number; now?: Date }): Promise<PostedTransaction[]> {
+  return inTransaction(db, async (trx) => {
+    const released: PostedTransaction[] = [];
+    for (const hold of await outstandingHolds(trx, input.orderId)) {
+      const posted = await releaseVoucherHold(trx, { voucherId: hold.voucherId, orderId: input.orderId, now: input.now });
+      if (posted) released.push(posted);
+    }
+    return released;
+  });
+}
+
+/** Redeems every hold of an order into the purchase (payment confirmed). */
+export async function redeemOrderHolds(
+  db: Kysely<DB>,
+  input: { orderId: number; institutionId: number; contractId?: number | null },
+): Promise<PostedTransaction[]> {
+  return inTransaction(db, async (trx) => {
+    const posted: PostedTransaction[] = [];
+    for (const hold of await outstandingHolds(trx, input.orderId)) {
+      posted.push(await redeemVoucherHold(trx, { ...input, voucherId: hold.voucherId }));
+    }
+    return posted;
+  });
+}
+
+export interface PaymentInput {
+  orderId: number;
+  /** The seller, who is owed the payment less the platform fee. */
+  institutionId: number;
+  /** The cash part of the order (card or bank transfer). */
+  amountFen: number;
+  contractId?: number | null;
+  /** Defaults to PLATFORM_FEE_BPS from the environment. */
+  feeBps?: number;
+  idempotencyKey?: string;
+  memo?: string | null;
+}
+
+/**
+ * A payment is split when it is recorded, in one transaction: clearing (debit, the money arrived) → platform fee
+ * revenue + payable to the institution (credits). The fee is on the money that passes through the platform; the
+ * voucher part is paid to the institution by the bureau (兑付) and carries no fee. One transaction per payment means
+ * a refund is exactly one reversal.
+ */
+async function postPayment(
+  db: Kysely<DB>,
+  kind: "card_payment" | "bank_transfer",
+  input: PaymentInput,
+  extra: { stripeEventId?: string | null },
+): Promise<PostedTransaction> {
+  assertId(input.orderId, "orderId");
+  assertId(input.institutionId, "institutionId");
+  assertFen(input.amountFen, "amountFen");
+  const feeBps = input.feeBps ?? env().PLATFORM_FEE_BPS;
+  assertBps(feeBps, "feeBps");
+  const fee = platformFeeFen(input.amountFen, feeBps);
+  return inTransaction(db, async (trx) => {
+    const [clearing, revenue, payable] = await ensureAccounts(trx, [
+      { owner: platform, purpose: kind === "card_payment" ? "stripe_clearing" : "bank_clearing" },
+      { owner: platform, purpose: "platform_fee_revenue" },
+      { owner: { kind: "organisation", organisationId: input.institutionId }, purpose: "institution_payable" },
+    ]);
+    const entries: EntryInput[] = [{ accountId: clearing, amountFen: input.amountFen }];
+    if (fee > 0) entries.push({ accountId: revenue, amountFen: -fee });
+    if (input.amountFen - fee > 0) entries.push({ accountId: payable, amountFen: -(input.amountFen - fee) });
+    return postTransaction(trx, {
+      kind,
+      idempotencyKey: input.idempotencyKey ?? `order:${input.orderId}:${kind}`,
+      entries,
+      links: { orderId: input.orderId, contractId: input.contractId ?? null, stripeEventId: extra.stripeEventId ?? null },
+      memo: input.memo ?? null,
+    });
+  });
+}
+
+/** The card (or Alipay / WeChat Pay) part of an order, paid through Stripe. */
+export async function recordCardPayment(db: Kysely<DB>, input: PaymentInput & { stripeEventId?: string | null }): Promise<PostedTransaction> {
+  return postPayment(db, "card_payment", input, { stripeEventId: input.stripeEventId });
+}
+
+/** A bank transfer (对公转账) the operator confirmed; `reference` is the transfer's reference code. */
+export async function recordBankTransfer(db: Kysely<DB>, input: PaymentInput & { reference: string }): Promise<PostedTransaction> {
+  if (typeof input.reference !== "string" || input.reference.trim() === "") {
+    throw new LedgerInputError("reference", "the bank transfer's reference code is required");
+  }
+  return postPayment(db, "bank_transfer", { ...input, memo: input.memo ?? `bank transfer ${input.reference.trim()}` }, {});
+}
+
+/** Pays an institution what the platform owes it (payable → out of the platform's bank account). */
+export async function payOutInstitution(
+  db: Kysely<DB>,
+  input: { institutionId: number; amountFen: number; reference: string },
+): Promise<PostedTransaction> {
+  assertId(input.institutionId, "institutionId");
+  assertFen(input.amountFen, "amountFen");
+  if (typeof input.reference !== "string" || input.reference.trim() === "") throw new LedgerInputError("reference", "is required");
+  return inTransaction(db, async (trx) => {
+    const [payable, bank] = await ensureAccounts(trx, [
+      { owner: { kind: "organisation", organisationId: input.institutionId }, purpose: "institution_payable" },
+      { owner: platform, purpose: "bank_clearing" },
+    ]);
+    return postTransaction(trx, {
+      kind: "institution_payout",
+      idempotencyKey: `payout:${input.reference.trim()}`,
+      entries: [
+        { accountId: payable, amountFen: input.amountFen },
+        { accountId: bank, amountFen: -input.amountFen },
+      ],
+      memo: `payout ${input.reference.trim()}`,
+    });
+  });
+}
+
+/**
+ * Refunds an order: reverses its card or bank payment and its voucher redemptions (each at most once), then releases
+ * the voucher money back to the voucher, or to the programme when the voucher has expired. Idempotent: a second call
+ * finds everything reversed and released and posts nothing. A reversal that would overdraw an account (the
+ * institution was already paid out or reimbursed) is refused with InsufficientFundsError.
+ */
+export async function refundOrder(
+  db: Kysely<DB>,
+  input: { orderId: number; stripeEventId?: string | null; memo?: string | null; now?: Date },
+): Promise<{ reversals: PostedTransaction[]; releases: PostedTransaction[] }> {
+  assertId(input.orderId, "orderId");
+  return inTransaction(db, async (trx) => {
+    const toReverse = await trx
+      .selectFrom("ledger_transactions as t")
+      .select(["t.id"])
+      .where("t.order_id", "=", input.orderId)
+      .where("t.kind", "in", ["card_payment", "bank_transfer", "voucher_post"])
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom("ledger_transactions as r").select("r.id").whereRef("r.reverses_transaction_id", "=", "t.id"))),
+      )
+      .orderBy("t.id")
+      .execute();
+    const reversals: PostedTransaction[] = [];
+    for (const { id } of toReverse) {
+      reversals.push(
+        await reverseTransaction(trx, {
+          transactionId: id,
+          links: input.stripeEventId ? { stripeEventId: input.stripeEventId } : undefined,
+          memo: input.memo ?? `refund of order ${input.orderId}`,
+        }),
+      );
+    }
+    const releases = await releaseOrderHolds(trx, { orderId: input.orderId, now: input.now });
+    return { reversals, releases };
+  });
+}
+
+// ---- Voucher reimbursement (兑付) ----
+
+export interface ReimbursementLine {
+  institutionId: number;
+  amountFen: number;
+}
+
+function assertLines(lines: readonly ReimbursementLine[]): void {
+  if (lines.length === 0) throw new LedgerInputError("lines", "a reimbursement batch needs at least one line");
+  lines.forEach((l, i) => {
+    assertId(l.institutionId, `lines[${i}].institutionId`);
+    assertFen(l.amountFen, `lines[${i}].amountFen`);
+  });
+}
+
+/** A reimbursement batch takes what the programme owes each institution into payment (owed → in payment). */
+export async function postReimbursementBatch(
+  db: Kysely<DB>,
+  input: { batchId: number; programmeId: number; lines: readonly ReimbursementLine[] },
+): Promise<PostedTransaction> {
+  assertId(input.batchId, "batchId");
+  assertLines(input.lines);
+  return inTransaction(db, async (trx) => {
+    const ids = await ensureAccounts(
+      trx,
+      input.lines.flatMap((l) => {
+        const owner: AccountOwner = { kind: "programme_institution", programmeId: input.programmeId, institutionId: l.institutionId };
+        return [
+          { owner, purpose: "voucher_reimbursable" as const },
+          { owner, purpose: "reimbursement_in_payment" as const },
+        ];
+      }),
+    );
+    return postTransaction(trx, {
+      kind: "reimbursement_batch",
+      idempotencyKey: `reimbursement-batch:${input.batchId}`,
+      entries: input.lines.flatMap((l, i) => [
+        { accountId: ids[2 * i], amountFen: l.amountFen },
+        { accountId: ids[2 * i + 1], amountFen: -l.amountFen },
+      ]),
+      links: { programmeId: input.programmeId, reimbursementBatchId: input.batchId },
+    });
+  });
+}
+
+/** The bureau paid a batch: in payment → out of the programme's fund. */
+export async function postReimbursementPaid(
+  db: Kysely<DB>,
+  input: { batchId: number; programmeId: number; bureauId: number; lines: readonly ReimbursementLine[]; paymentReference: string },
+): Promise<PostedTransaction> {
+  assertId(input.batchId, "batchId");
+  assertLines(input.lines);
+  return inTransaction(db, async (trx) => {
+    const ids = await ensureAccounts(trx, [
+      { owner: { kind: "programme", programmeId: input.programmeId, bureauId: input.bureauId }, purpose: "programme_fund" },
+      ...input.lines.map((l) => ({
+        owner: { kind: "programme_institution", programmeId: input.programmeId, institutionId: l.institutionId } as AccountOwner,
+        purpose: "reimbursement_in_payment" as const,
+      })),
+    ]);
+    const total = input.lines.reduce((s, l) => s + l.amountFen, 0);
+    return postTransaction(trx, {
+      kind: "reimbursement_paid",
+      idempotencyKey: `reimbursement-batch:${input.batchId}:paid`,
+      entries: [{ accountId: ids[0], amountFen: -total }, ...input.lines.map((l, i) => ({ accountId: ids[i + 1], amountFen: l.amountFen }))],
+      links: { programmeId: input.programmeId, reimbursementBatchId: input.batchId },
+      memo: `paid: ${input.paymentReference}`,
+    });
+  });
+}

@@ -1,0 +1,267 @@
+import { sql, type Kysely } from "kysely";
+import { z } from "zod";
+import type { DB, VoucherApplicationStatus } from "../../../db/schema";
+import type { Message, Rejected } from "../accounts/types";
+import { InsufficientFundsError, postVoucherIssue } from "../ledger";
+import type { Actor } from "./programmes";
+import { chinaDate, endOfChinaDay, fieldErrorsFrom, positiveId, requiredText, uniqueViolation } from "./validation";
+
+const applicationSchema = z.object({
+  programmeId: positiveId,
+  purpose: requiredText(500),
+  contactName: requiredText(50),
+  contactPhone: z
+    .string({ error: "vouchers.error.required" })
+    .trim()
+    .min(1, "vouchers.error.required")
+    .regex(/^[0-9+() -]{7,20}$/, "vouchers.error.phone"),
+});
+
+export type ApplicationField = keyof z.input<typeof applicationSchema>;
+export const APPLICATION_FIELDS = Object.keys(applicationSchema.shape) as ApplicationField[];
+export type ApplicationInput = Partial<Record<ApplicationField, unknown>>;
+
+function formError(key: string, params?: Message["params"]): Rejected<never> {
+  return { ok: false, fieldErrors: {}, formError: { key, params } };
+}
+
+/**
+ * An enterprise applies to a programme with a short form. Refused (nothing written) when the programme is closed or
+ * past its last day, its budget cannot cover another voucher, or the enterprise already has an application waiting.
+ */
+export async function applyForVoucher(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: ApplicationInput,
+  now: Date = new Date(),
+): Promise<{ ok: true; applicationId: number } | Rejected<ApplicationField>> {
+  const parsed = applicationSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, fieldErrors: fieldErrorsFrom<ApplicationField>(parsed.error) };
+  const v = parsed.data;
+  const org = await db.selectFrom("organisations").select("kind").where("id", "=", actor.organisationId).executeTakeFirst();
+  if (org?.kind !== "enterprise") return formError("vouchers.error.enterpriseOnly");
+  const programme = await db
+    .selectFrom("voucher_programmes as p")
+    .leftJoin("ledger_accounts as b", (join) => join.onRef("b.programme_id", "=", "p.id").on("b.purpose", "=", "programme_budget"))
+    .select(["p.id", "p.status", "p.valid_to", "p.voucher_amount_fen", "b.balance"])
+    .where("p.id", "=", v.programmeId)
+    .executeTakeFirst();
+  if (!programme) return { ok: false, fieldErrors: { programmeId: "vouchers.error.programmeNotFound" } };
+  if (programme.status !== "open" || programme.valid_to < chinaDate(now)) return formError("vouchers.error.programmeClosed");
+  // Honest early refusal; the ledger still decides at approval.
+  if ((programme.balance ?? 0) < programme.voucher_amount_fen) return formError("vouchers.error.budgetExhausted");
+  try {
+    const { id } = await db
+      .insertInto("voucher_applications")
+      .values({
+        programme_id: v.programmeId,
+        enterprise_id: actor.organisationId,
+        applicant_id: actor.userId,
+        purpose: v.purpose,
+        contact_name: v.contactName,
+        contact_phone: v.contactPhone,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return { ok: true, applicationId: id };
+  } catch (error) {
+    if (uniqueViolation(error) === "voucher_applications_one_pending") return formError("vouchers.error.alreadyPending");
+    throw error;
+  }
+}
+
+/** The enterprise withdraws its own pending application. */
+export async function withdrawApplication(db: Kysely<DB>, actor: Actor, applicationId: number, now: Date = new Date()): Promise<{ ok: boolean }> {
+  const result = await db
+    .updateTable("voucher_applications")
+    .set({ status: "withdrawn", decided_at: now, decided_by: actor.userId })
+    .where("id", "=", applicationId)
+    .where("enterprise_id", "=", actor.organisationId)
+    .where("status", "=", "pending")
+    .executeTakeFirst();
+  return { ok: result.numUpdatedRows > 0n };
+}
+
+/** 'CXQ-2026-000123': the programme year and a per-year sequence (the counter row serialises concurrent issues). */
+async function nextSerial(db: Kysely<DB>, year: number): Promise<string> {
+  const { last_value } = await db
+    .insertInto("voucher_serial_counters")
+    .values({ year, last_value: 1 })
+    .onConflict((oc) => oc.column("year").doUpdateSet((eb) => ({ last_value: eb("voucher_serial_counters.last_value", "+", 1) })))
+    .returning("last_value")
+    .executeTakeFirstOrThrow();
+  return `CXQ-${year}-${String(last_value).padStart(6, "0")}`;
+}
+
+export interface IssuedVoucher {
+  voucherId: number;
+  serial: string;
+  amountFen: number;
+  expiresAt: Date;
+}
+
+/**
+ * The bureau approves an application: a voucher with a serial number is issued and its amount moves out of the
+ * programme's budget in the ledger, in one transaction. When the budget cannot cover it, the database refuses the
+ * ledger posting and nothing at all is written.
+ */
+export async function approveApplication(
+  db: Kysely<DB>,
+  actor: Actor,
+  applicationId: number,
+  now: Date = new Date(),
+): Promise<{ ok: true; voucher: IssuedVoucher } | Rejected<never>> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const app = await trx
+        .selectFrom("voucher_applications as a")
+        .innerJoin("voucher_programmes as p", "p.id", "a.programme_id")
+        .select(["a.id", "a.status", "a.enterprise_id", "p.id as programme_id", "p.bureau_id", "p.year", "p.status as programme_status", "p.valid_to", "p.voucher_amount_fen"])
+        .where("a.id", "=", applicationId)
+        .forUpdate("a")
+        .executeTakeFirst();
+      if (!app || app.bureau_id !== actor.organisationId) return formError("vouchers.error.applicationNotFound");
+      if (app.status !== "pending") return formError("vouchers.error.alreadyDecided");
+      if (app.programme_status !== "open" || app.valid_to < chinaDate(now)) return formError("vouchers.error.programmeClosed");
+
+      const serial = await nextSerial(trx, app.year);
+      const expiresAt = endOfChinaDay(app.valid_to);
+      const voucher = await trx
+        .insertInto("vouchers")
+        .values({
+          serial,
+          programme_id: app.programme_id,
+          enterprise_id: app.enterprise_id,
+          application_id: app.id,
+          amount_fen: app.voucher_amount_fen,
+          issued_at: now,
+          expires_at: expiresAt,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable("voucher_applications")
+        .set({ status: "approved", decided_by: actor.userId, decided_at: now })
+        .where("id", "=", app.id)
+        .execute();
+      await postVoucherIssue(trx, {
+        voucherId: voucher.id,
+        programmeId: app.programme_id,
+        bureauId: app.bureau_id,
+        enterpriseId: app.enterprise_id,
+        amountFen: app.voucher_amount_fen,
+      });
+      await trx
+        .insertInto("audit_log")
+        .values({
+          actor_user_id: actor.userId,
+          action: "voucher.issue",
+          subject_type: "voucher",
+          subject_id: String(voucher.id),
+          detail: JSON.stringify({ serial, applicationId: app.id, amountFen: app.voucher_amount_fen }),
+        })
+        .execute();
+      return { ok: true as const, voucher: { voucherId: voucher.id, serial, amountFen: app.voucher_amount_fen, expiresAt } };
+    });
+  } catch (error) {
+    if (error instanceof InsufficientFundsError) return formError("vouchers.error.budgetExhausted");
+    throw error;
+  }
+}
+
+/** The bureau rejects an application with a reason the enterprise will see. */
+export async function rejectApplication(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: { applicationId: unknown; note: unknown },
+  now: Date = new Date(),
+): Promise<{ ok: true } | Rejected<"note">> {
+  const note = requiredText(200).safeParse(input.note);
+  if (!note.success) return { ok: false, fieldErrors: { note: note.error.issues[0].message } };
+  const id = positiveId.safeParse(input.applicationId);
+  if (!id.success) return formError("vouchers.error.applicationNotFound");
+  const result = await db
+    .updateTable("voucher_applications as a")
+    .set({ status: "rejected", decided_by: actor.userId, decided_at: now, decision_note: note.data })
+    .where("a.id", "=", id.data)
+    .where("a.status", "=", "pending")
+    .where("a.programme_id", "in", (eb) => eb.selectFrom("voucher_programmes").select("id").where("bureau_id", "=", actor.organisationId))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n ? { ok: true } : formError("vouchers.error.alreadyDecided");
+}
+
+export interface ApplicationRow {
+  id: number;
+  programmeId: number;
+  programmeName: string;
+  programmeYear: number;
+  enterpriseId: number;
+  enterpriseName: string;
+  applicantName: string;
+  purpose: string;
+  contactName: string;
+  contactPhone: string;
+  status: VoucherApplicationStatus;
+  decisionNote: string | null;
+  createdAt: Date;
+  decidedAt: Date | null;
+  voucherSerial: string | null;
+  /** what the enterprise already holds from this programme (issued amounts), to judge against the yearly cap */
+  enterpriseIssuedFen: number;
+}
+
+export async function listApplications(
+  db: Kysely<DB>,
+  filter: { programmeId?: number; enterpriseId?: number; status?: VoucherApplicationStatus; limit?: number },
+): Promise<ApplicationRow[]> {
+  let query = db
+    .selectFrom("voucher_applications as a")
+    .innerJoin("voucher_programmes as p", "p.id", "a.programme_id")
+    .innerJoin("organisations as o", "o.id", "a.enterprise_id")
+    .innerJoin("users as u", "u.id", "a.applicant_id")
+    .leftJoin("vouchers as v", "v.application_id", "a.id")
+    .select([
+      "a.id",
+      "a.programme_id",
+      "p.name as programme_name",
+      "p.year as programme_year",
+      "a.enterprise_id",
+      "o.name as enterprise_name",
+      "u.display_name as applicant_name",
+      "a.purpose",
+      "a.contact_name",
+      "a.contact_phone",
+      "a.status",
+      "a.decision_note",
+      "a.created_at",
+      "a.decided_at",
+      "v.serial",
+      sql<number>`(select coalesce(sum(w.amount_fen), 0)::bigint from vouchers w
+                    where w.enterprise_id = a.enterprise_id and w.programme_id = a.programme_id)`.as("issued"),
+    ])
+    .orderBy("a.created_at", "desc")
+    .orderBy("a.id", "desc")
+    .limit(filter.limit ?? 200);
+  if (filter.programmeId !== undefined) query = query.where("a.programme_id", "=", filter.programmeId);
+  if (filter.enterpriseId !== undefined) query = query.where("a.enterprise_id", "=", filter.enterpriseId);
+  if (filter.status !== undefined) query = query.where("a.status", "=", filter.status);
+  const rows = await query.execute();
+  return rows.map((r) => ({
+    id: r.id,
+    programmeId: r.programme_id,
+    programmeName: r.programme_name,
+    programmeYear: r.programme_year,
+    enterpriseId: r.enterprise_id,
+    enterpriseName: r.enterprise_name,
+    applicantName: r.applicant_name,
+    purpose: r.purpose,
+    contactName: r.contact_name,
+    contactPhone: r.contact_phone,
+    status: r.status,
+    decisionNote: r.decision_note,
+    createdAt: r.created_at,
+    decidedAt: r.decided_at,
+    voucherSerial: r.serial,
+    enterpriseIssuedFen: r.issued,
+  }));
+}

@@ -1,0 +1,222 @@
+import { sql, type Kysely } from "kysely";
+import type { DB, ReimbursementBatchStatus } from "../../../db/schema";
+import type { Rejected } from "../accounts/types";
+import { postReimbursementBatch, postReimbursementPaid } from "../ledger";
+import type { Actor } from "./programmes";
+import { requiredText } from "./validation";
+
+// 兑付: the bureau pays institutions the voucher part of their sales. Redeemed voucher money sits in the programme's
+// voucher_reimbursable account per institution; a batch moves it into reimbursement_in_payment, and marking the batch
+// paid moves it out of the programme's fund. Both steps are ledger transactions keyed by the batch id.
+
+export interface OwedRow {
+  programmeId: number;
+  programmeName: string;
+  programmeYear: number;
+  institutionId: number;
+  institutionName: string;
+  /** redeemed and not yet in a batch */
+  owedFen: number;
+  inPaymentFen: number;
+  paidFen: number;
+}
+
+/** What each of the bureau's programmes owes each institution, in a batch, and has paid. */
+export async function reimbursementOverview(db: Kysely<DB>, bureauId: number): Promise<OwedRow[]> {
+  const { rows } = await sql<{
+    programme_id: number;
+    programme_name: string;
+    programme_year: number;
+    institution_id: number;
+    institution_name: string;
+    owed: number;
+    in_payment: number;
+    paid: number;
+  }>`
+    select p.id as programme_id, p.name as programme_name, p.year as programme_year,
+           o.id as institution_id, o.name as institution_name,
+           coalesce(max(a.balance) filter (where a.purpose = 'voucher_reimbursable'), 0) as owed,
+           coalesce(max(a.balance) filter (where a.purpose = 'reimbursement_in_payment'), 0) as in_payment,
+           coalesce((select sum(l.amount_fen) from reimbursement_batch_lines l join reimbursement_batches b on b.id = l.batch_id
+                      where b.programme_id = p.id and l.institution_id = o.id and b.status = 'paid'), 0)::bigint as paid
+      from ledger_accounts a
+      join voucher_programmes p on p.id = a.programme_id
+      join organisations o on o.id = a.owner_organisation_id
+     where p.bureau_id = ${bureauId} and a.purpose in ('voucher_reimbursable', 'reimbursement_in_payment')
+     group by p.id, o.id
+     order by p.year desc, p.id desc, owed desc, o.name`.execute(db);
+  return rows.map((r) => ({
+    programmeId: r.programme_id,
+    programmeName: r.programme_name,
+    programmeYear: r.programme_year,
+    institutionId: r.institution_id,
+    institutionName: r.institution_name,
+    owedFen: r.owed,
+    inPaymentFen: r.in_payment,
+    paidFen: r.paid,
+  }));
+}
+
+/** DF-2026-000012: the programme year and the batch id, for the bureau's payment order. */
+export function batchReference(year: number, batchId: number): string {
+  return `DF-${year}-${String(batchId).padStart(6, "0")}`;
+}
+
+/**
+ * Puts everything a programme owes (to all institutions, or to the ones listed) into a new batch. The owed accounts
+ * are locked while their balances are read, so a batch takes exactly what was owed and two batches never take the
+ * same money.
+ */
+export async function createReimbursementBatch(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: { programmeId: number; institutionIds?: readonly number[] },
+): Promise<{ ok: true; batchId: number; totalFen: number; lines: number } | Rejected<never>> {
+  return db.transaction().execute(async (trx) => {
+    const programme = await trx
+      .selectFrom("voucher_programmes")
+      .select(["id", "bureau_id"])
+      .where("id", "=", input.programmeId)
+      .executeTakeFirst();
+    if (!programme || programme.bureau_id !== actor.organisationId) {
+      return { ok: false as const, fieldErrors: {}, formError: { key: "vouchers.error.programmeNotFound" } };
+    }
+    let owed = trx
+      .selectFrom("ledger_accounts")
+      .select(["id", "owner_organisation_id", "balance"])
+      .where("programme_id", "=", input.programmeId)
+      .where("purpose", "=", "voucher_reimbursable")
+      .orderBy("id")
+      .forUpdate();
+    if (input.institutionIds) owed = owed.where("owner_organisation_id", "in", input.institutionIds.length ? [...input.institutionIds] : [0]);
+    const lines = (await owed.execute())
+      .filter((a) => a.balance > 0)
+      .map((a) => ({ institutionId: a.owner_organisation_id as number, amountFen: a.balance }));
+    if (lines.length === 0) return { ok: false as const, fieldErrors: {}, formError: { key: "vouchers.error.nothingOwed" } };
+    const totalFen = lines.reduce((s, l) => s + l.amountFen, 0);
+    const batch = await trx
+      .insertInto("reimbursement_batches")
+      .values({ programme_id: input.programmeId, total_fen: totalFen, created_by: actor.userId })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto("reimbursement_batch_lines")
+      .values(lines.map((l) => ({ batch_id: batch.id, institution_id: l.institutionId, amount_fen: l.amountFen })))
+      .execute();
+    await postReimbursementBatch(trx, { batchId: batch.id, programmeId: input.programmeId, lines });
+    await trx
+      .insertInto("audit_log")
+      .values({
+        actor_user_id: actor.userId,
+        action: "reimbursement_batch.create",
+        subject_type: "reimbursement_batch",
+        subject_id: String(batch.id),
+        detail: JSON.stringify({ totalFen, lines: lines.length }),
+      })
+      .execute();
+    return { ok: true as const, batchId: batch.id, totalFen, lines: lines.length };
+  });
+}
+
+/** The bureau records that it paid a batch (with its bank payment reference); the ledger pays it out of the fund. */
+export async function markBatchPaid(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: { batchId: number; paymentReference: unknown },
+  now: Date = new Date(),
+): Promise<{ ok: true } | Rejected<"paymentReference">> {
+  const reference = requiredText(100).safeParse(input.paymentReference);
+  if (!reference.success) return { ok: false, fieldErrors: { paymentReference: reference.error.issues[0].message } };
+  return db.transaction().execute(async (trx) => {
+    const batch = await trx
+      .selectFrom("reimbursement_batches as b")
+      .innerJoin("voucher_programmes as p", "p.id", "b.programme_id")
+      .select(["b.id", "b.status", "b.programme_id", "p.bureau_id"])
+      .where("b.id", "=", input.batchId)
+      .forUpdate("b")
+      .executeTakeFirst();
+    if (!batch || batch.bureau_id !== actor.organisationId) {
+      return { ok: false as const, fieldErrors: {}, formError: { key: "vouchers.error.batchNotFound" } };
+    }
+    if (batch.status === "paid") return { ok: false as const, fieldErrors: {}, formError: { key: "vouchers.error.batchAlreadyPaid" } };
+    const lines = await trx
+      .selectFrom("reimbursement_batch_lines")
+      .select(["institution_id", "amount_fen"])
+      .where("batch_id", "=", batch.id)
+      .orderBy("institution_id")
+      .execute();
+    await postReimbursementPaid(trx, {
+      batchId: batch.id,
+      programmeId: batch.programme_id,
+      bureauId: batch.bureau_id,
+      lines: lines.map((l) => ({ institutionId: l.institution_id, amountFen: l.amount_fen })),
+      paymentReference: reference.data,
+    });
+    await trx
+      .updateTable("reimbursement_batches")
+      .set({ status: "paid", paid_at: now, paid_by: actor.userId, payment_reference: reference.data })
+      .where("id", "=", batch.id)
+      .execute();
+    await trx
+      .insertInto("audit_log")
+      .values({
+        actor_user_id: actor.userId,
+        action: "reimbursement_batch.paid",
+        subject_type: "reimbursement_batch",
+        subject_id: String(batch.id),
+        detail: JSON.stringify({ paymentReference: reference.data }),
+      })
+      .execute();
+    return { ok: true as const };
+  });
+}
+
+export interface BatchRow {
+  id: number;
+  reference: string;
+  programmeId: number;
+  programmeName: string;
+  status: ReimbursementBatchStatus;
+  totalFen: number;
+  createdAt: Date;
+  paidAt: Date | null;
+  paymentReference: string | null;
+  lines: { institutionId: number; institutionName: string; amountFen: number }[];
+}
+
+export async function listBatches(db: Kysely<DB>, bureauId: number, limit = 50): Promise<BatchRow[]> {
+  const batches = await db
+    .selectFrom("reimbursement_batches as b")
+    .innerJoin("voucher_programmes as p", "p.id", "b.programme_id")
+    .select(["b.id", "b.programme_id", "p.name", "p.year", "b.status", "b.total_fen", "b.created_at", "b.paid_at", "b.payment_reference"])
+    .where("p.bureau_id", "=", bureauId)
+    .orderBy("b.id", "desc")
+    .limit(limit)
+    .execute();
+  if (batches.length === 0) return [];
+  const lines = await db
+    .selectFrom("reimbursement_batch_lines as l")
+    .innerJoin("organisations as o", "o.id", "l.institution_id")
+    .select(["l.batch_id", "l.institution_id", "o.name", "l.amount_fen"])
+    .where(
+      "l.batch_id",
+      "in",
+      batches.map((b) => b.id),
+    )
+    .orderBy("l.amount_fen", "desc")
+    .execute();
+  return batches.map((b) => ({
+    id: b.id,
+    reference: batchReference(b.year, b.id),
+    programmeId: b.programme_id,
+    programmeName: b.name,
+    status: b.status,
+    totalFen: b.total_fen,
+    createdAt: b.created_at,
+    paidAt: b.paid_at,
+    paymentReference: b.payment_reference,
+    lines: lines
+      .filter((l) => l.batch_id === b.id)
+      .map((l) => ({ institutionId: l.institution_id, institutionName: l.name, amountFen: l.amount_fen })),
+  }));
+}

@@ -1,0 +1,231 @@
+import { sql, type Kysely } from "kysely";
+import { TRANSFER_MODES, type DB, type TransferMode } from "../../../db/schema";
+import { bpsShareFen, holdVoucher, InsufficientFundsError, isVoucherExpired, type PostedTransaction } from "../ledger";
+import { chinaDate } from "./validation";
+
+/** A refusal about the vouchers chosen for a purchase: `key` is an i18n key, `field` the form field it is about. */
+export class VoucherError extends Error {
+  constructor(
+    readonly key: string,
+    readonly field: string,
+    readonly params: Record<string, string | number> = {},
+  ) {
+    super(`${field}: ${key}${Object.keys(params).length ? ` ${JSON.stringify(params)}` : ""}`);
+    this.name = "VoucherError";
+  }
+}
+
+export interface VoucherBalance {
+  voucherId: number;
+  availableFen: number;
+  expiresAt: Date;
+}
+
+export interface VoucherPartInput {
+  priceFen: number;
+  coverageBps: number;
+  /** what is left of the enterprise's yearly cap in this programme */
+  capRemainingFen: number;
+  vouchers: readonly VoucherBalance[];
+}
+
+export type VoucherPartLimit = "coverage" | "cap" | "balance";
+
+export interface VoucherPart {
+  voucherPartFen: number;
+  /** what the buyer pays by card or bank transfer */
+  cashPartFen: number;
+  balanceFen: number;
+  coverageLimitFen: number;
+  capRemainingFen: number;
+  /** which of the three bounds decided the voucher part (ties: coverage, then cap, then balance) */
+  limitedBy: VoucherPartLimit;
+  /** how much each voucher pays: the soonest-expiring first, so nothing useful is left to lapse */
+  allocations: { voucherId: number; amountFen: number }[];
+}
+
+function assertWholeFen(value: number, field: string, { positive }: { positive: boolean }): void {
+  if (!Number.isSafeInteger(value) || value < 0 || (positive && value === 0)) {
+    throw new VoucherError(positive ? "vouchers.error.pricePositive" : "vouchers.error.amountInvalid", field, { value: String(value) });
+  }
+}
+
+/**
+ * voucher part = min(the chosen vouchers' available balance, coverage × price, what is left of the yearly cap).
+ * coverage × price is rounded down to the fen (floor(price × bps / 10 000), the ledger's one rounding rule), so a
+ * voucher never pays more than its ratio. Pure: the same input always gives the same split.
+ */
+export function computeVoucherPart(input: VoucherPartInput): VoucherPart {
+  assertWholeFen(input.priceFen, "priceFen", { positive: true });
+  assertWholeFen(input.capRemainingFen, "capRemainingFen", { positive: false });
+  if (!Number.isInteger(input.coverageBps) || input.coverageBps < 0 || input.coverageBps > 10_000) {
+    throw new VoucherError("vouchers.error.amountInvalid", "coverageBps", { value: String(input.coverageBps) });
+  }
+  const seen = new Set<number>();
+  for (const v of input.vouchers) {
+    assertWholeFen(v.availableFen, "vouchers", { positive: false });
+    if (seen.has(v.voucherId)) throw new VoucherError("vouchers.error.duplicateVoucher", "vouchers");
+    seen.add(v.voucherId);
+  }
+  const balanceFen = input.vouchers.reduce((sum, v) => sum + v.availableFen, 0);
+  const coverageLimitFen = bpsShareFen(input.priceFen, input.coverageBps);
+  const voucherPartFen = Math.min(balanceFen, coverageLimitFen, input.capRemainingFen);
+  const limitedBy: VoucherPartLimit =
+    voucherPartFen === coverageLimitFen ? "coverage" : voucherPartFen === input.capRemainingFen ? "cap" : "balance";
+
+  const allocations: VoucherPart["allocations"] = [];
+  let left = voucherPartFen;
+  const ordered = [...input.vouchers].sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime() || a.voucherId - b.voucherId);
+  for (const v of ordered) {
+    if (left === 0) break;
+    const take = Math.min(left, v.availableFen);
+    if (take > 0) allocations.push({ voucherId: v.voucherId, amountFen: take });
+    left -= take;
+  }
+  return {
+    voucherPartFen,
+    cashPartFen: input.priceFen - voucherPartFen,
+    balanceFen,
+    coverageLimitFen,
+    capRemainingFen: input.capRemainingFen,
+    limitedBy,
+    allocations,
+  };
+}
+
+/** What an enterprise has used of a programme's yearly cap: held for pending payments plus redeemed (net of refunds). */
+export async function capUsedFen(db: Kysely<DB>, enterpriseId: number, programmeId: number): Promise<number> {
+  const { rows } = await sql<{ held: number; redeemed: number }>`
+    select
+      (select coalesce(sum(a.balance), 0)::bigint from ledger_accounts a join vouchers v on v.id = a.voucher_id
+        where a.purpose = 'voucher_held' and v.enterprise_id = ${enterpriseId} and v.programme_id = ${programmeId}) as held,
+      (select coalesce(-sum(e.amount), 0)::bigint from ledger_transactions t
+         join vouchers v on v.id = t.voucher_id
+         join ledger_entries e on e.transaction_id = t.id
+         join ledger_accounts a on a.id = e.account_id
+        where a.purpose = 'voucher_reimbursable' and v.enterprise_id = ${enterpriseId} and v.programme_id = ${programmeId}) as redeemed`.execute(db);
+  return rows[0].held + rows[0].redeemed;
+}
+
+export interface VoucherQuoteInput {
+  enterpriseId: number;
+  voucherIds: readonly number[];
+  priceFen: number;
+  /** the purchase's transfer mode: the programme must cover it */
+  mode: TransferMode;
+  now?: Date;
+}
+
+export interface VoucherQuote extends VoucherPart {
+  programmeId: number;
+  coverageBps: number;
+  yearlyCapFen: number;
+  capUsedFen: number;
+  vouchers: { voucherId: number; serial: string; availableFen: number; expiresAt: Date }[];
+}
+
+/**
+ * The voucher part of a purchase, computed on the server from the ledger's balances, for showing before paying.
+ * Throws VoucherError (nothing changes) for vouchers that are not the buyer's, expired, not yet valid, used up, from
+ * different programmes, or from a programme that does not cover this kind of purchase.
+ */
+export async function quoteVoucherPart(db: Kysely<DB>, input: VoucherQuoteInput): Promise<VoucherQuote> {
+  const now = input.now ?? new Date();
+  assertWholeFen(input.priceFen, "priceFen", { positive: true });
+  if (!(TRANSFER_MODES as readonly string[]).includes(input.mode)) throw new VoucherError("vouchers.error.modeNotCovered", "mode");
+  const ids = [...new Set(input.voucherIds)];
+  if (ids.length === 0) throw new VoucherError("vouchers.error.noVoucherChosen", "vouchers");
+  if (ids.length !== input.voucherIds.length) throw new VoucherError("vouchers.error.duplicateVoucher", "vouchers");
+  if (ids.length > 20 || ids.some((id) => !Number.isSafeInteger(id) || id <= 0)) throw new VoucherError("vouchers.error.voucherNotYours", "vouchers");
+
+  const rows = await db
+    .selectFrom("vouchers as v")
+    .innerJoin("voucher_programmes as p", "p.id", "v.programme_id")
+    .leftJoin("ledger_accounts as a", (join) => join.onRef("a.voucher_id", "=", "v.id").on("a.purpose", "=", "voucher_available"))
+    .select([
+      "v.id",
+      "v.serial",
+      "v.enterprise_id",
+      "v.status",
+      "v.expires_at",
+      "v.programme_id",
+      "p.coverage_bps",
+      "p.yearly_cap_fen",
+      "p.valid_from",
+      "p.qualifying_modes",
+      "a.balance",
+    ])
+    .where("v.id", "in", ids)
+    .orderBy("v.id")
+    .execute();
+  if (rows.length !== ids.length || rows.some((r) => r.enterprise_id !== input.enterpriseId)) {
+    throw new VoucherError("vouchers.error.voucherNotYours", "vouchers");
+  }
+  const programmeId = rows[0].programme_id;
+  if (rows.some((r) => r.programme_id !== programmeId)) throw new VoucherError("vouchers.error.mixedProgrammes", "vouchers");
+  const today = chinaDate(now);
+  for (const r of rows) {
+    if (isVoucherExpired({ status: r.status, expiresAt: r.expires_at }, now)) {
+      throw new VoucherError("vouchers.error.voucherExpired", "vouchers", { serial: r.serial });
+    }
+    if (today < r.valid_from) throw new VoucherError("vouchers.error.voucherNotYetValid", "vouchers", { serial: r.serial, date: r.valid_from });
+    if ((r.balance ?? 0) === 0) throw new VoucherError("vouchers.error.voucherUsedUp", "vouchers", { serial: r.serial });
+  }
+  if (!rows[0].qualifying_modes.includes(input.mode)) throw new VoucherError("vouchers.error.modeNotCovered", "mode");
+
+  const used = await capUsedFen(db, input.enterpriseId, programmeId);
+  const part = computeVoucherPart({
+    priceFen: input.priceFen,
+    coverageBps: rows[0].coverage_bps,
+    capRemainingFen: Math.max(0, rows[0].yearly_cap_fen - used),
+    vouchers: rows.map((r) => ({ voucherId: r.id, availableFen: r.balance ?? 0, expiresAt: r.expires_at })),
+  });
+  return {
+    ...part,
+    programmeId,
+    coverageBps: rows[0].coverage_bps,
+    yearlyCapFen: rows[0].yearly_cap_fen,
+    capUsedFen: used,
+    vouchers: rows.map((r) => ({ voucherId: r.id, serial: r.serial, availableFen: r.balance ?? 0, expiresAt: r.expires_at })),
+  };
+}
+
+/**
+ * Checkout's voucher step: quotes and holds the voucher part for an order, in one transaction. The enterprise's
+ * vouchers in the programme are locked first, so two checkouts of one enterprise cannot both spend the same cap;
+ * when `expectedVoucherPartFen` (what the buyer was shown) differs from the part now, nothing is held.
+ */
+export async function holdVouchersForOrder(
+  db: Kysely<DB>,
+  input: VoucherQuoteInput & { orderId: number; expectedVoucherPartFen?: number },
+): Promise<{ quote: VoucherQuote; holds: PostedTransaction[] }> {
+  const work = async (trx: Kysely<DB>) => {
+    const first = input.voucherIds[0];
+    if (Number.isSafeInteger(first)) {
+      await trx
+        .selectFrom("vouchers")
+        .select("id")
+        .where("enterprise_id", "=", input.enterpriseId)
+        .where("programme_id", "=", (eb) => eb.selectFrom("vouchers").select("programme_id").where("id", "=", first))
+        .orderBy("id")
+        .forNoKeyUpdate()
+        .execute();
+    }
+    const quote = await quoteVoucherPart(trx, input);
+    if (input.expectedVoucherPartFen !== undefined && input.expectedVoucherPartFen !== quote.voucherPartFen) {
+      throw new VoucherError("vouchers.error.partChanged", "vouchers", { expected: input.expectedVoucherPartFen, now: quote.voucherPartFen });
+    }
+    if (quote.voucherPartFen === 0) throw new VoucherError(`vouchers.error.zeroPart.${quote.limitedBy}`, "vouchers");
+    const holds: PostedTransaction[] = [];
+    for (const a of quote.allocations) {
+      holds.push(await holdVoucher(trx, { voucherId: a.voucherId, orderId: input.orderId, amountFen: a.amountFen, now: input.now }));
+    }
+    return { quote, holds };
+  };
+  try {
+    return db.isTransaction ? await work(db) : await db.transaction().execute(work);
+  } catch (error) {
+    if (error instanceof InsufficientFundsError) throw new VoucherError("vouchers.error.balanceChanged", "vouchers");
+    throw error;
+  }
+}
