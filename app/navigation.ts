@@ -9,7 +9,15 @@ export interface NavItem {
 }
 
 // One list for the whole header: each capability adds its pages here as they land.
-const NAVIGATION: NavItem[] = [{ to: "/", label: "nav.home" }];
+const NAVIGATION: NavItem[] = [
+  { to: "/", label: "nav.home" },
+  { to: "/institution/results", label: "nav.myResults", roles: ["institution"] },
+  { to: "/bureau/review", label: "nav.review", roles: ["bureau"] },
+  { to: "/bureau/contracts", label: "nav.contracts", roles: ["bureau"] },
+  { to: "/bureau/dashboard", label: "nav.dashboard", roles: ["bureau"] },
+  { to: "/enterprise/vouchers", label: "nav.vouchers", roles: ["enterprise"] },
+  { to: "/bureau/vouchers", label: "nav.vouchers", roles: ["bureau"] },
+];
 
 export function navigationFor(role: OrganisationKind | null): NavItem[] {
   return NAVIGATION.filter((item) => !item.roles || (role !== null && item.roles.includes(role)));

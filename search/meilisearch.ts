@@ -56,6 +56,15 @@ function unavailable(error: unknown): boolean {
   return error instanceof MeilisearchRequestError || error instanceof MeilisearchRequestTimeOutError || isNotFound(error);
 }
 
+/** An all-negotiable listing has no price_min: leave the key out so sorts put it last, as the embedded engine does. */
+function forMeilisearch(document: ListingDocument): ListingDocument {
+  if (document.price_min !== null) return document;
+  const { price_min: _omitted, ...rest } = document;
+  return rest as ListingDocument;
+}
+
+const SETTINGS_ERRORS = new Set(["index_not_found", "invalid_search_filter", "invalid_search_sort", "invalid_search_facets"]);
+
 type Stored = StoredDocument & { _formatted?: Partial<Record<string, unknown>> };
 
 /** The server engine: Meilisearch through its official client, settings from search/settings.ts, every task awaited. */
@@ -96,13 +105,26 @@ export class MeilisearchEngine implements SearchEngine {
     await this.ensureIndex(this.indexUid);
   }
 
+  // Adding documents to a missing index makes Meilisearch create it with default settings (nothing filterable), so
+  // writes make sure the settings were applied once in this process, and again after the index was found missing.
+  private prepared: Promise<void> | null = null;
+  private ensurePrepared(): Promise<void> {
+    this.prepared ??= this.prepare().catch((error: unknown) => {
+      this.prepared = null;
+      throw error;
+    });
+    return this.prepared;
+  }
+
   async upsert(documents: ListingDocument[]): Promise<void> {
     if (documents.length === 0) return;
-    await this.wait(this.index().addDocuments(documents, { primaryKey: "id" }));
+    await this.ensurePrepared();
+    await this.wait(this.index().addDocuments(documents.map(forMeilisearch), { primaryKey: "id" }));
   }
 
   async remove(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
+    await this.ensurePrepared();
     await this.wait(this.index().deleteDocuments(ids));
   }
 
@@ -127,6 +149,8 @@ export class MeilisearchEngine implements SearchEngine {
     try {
       response = await this.client.index<Stored>(this.indexUid).search(text, params);
     } catch (error) {
+      // A missing index, or one whose settings were lost: the next write re-applies them.
+      if (error instanceof MeilisearchApiError && SETTINGS_ERRORS.has(error.cause?.code ?? "")) this.prepared = null;
       if (unavailable(error)) throw new SearchUnavailableError(`Meilisearch unavailable: ${String(error)}`, { cause: error });
       throw error;
     }
@@ -158,7 +182,7 @@ export class MeilisearchEngine implements SearchEngine {
     return {
       uid,
       add: async (documents) => {
-        if (documents.length > 0) await this.wait(this.index(uid).addDocuments(documents, { primaryKey: "id" }));
+        if (documents.length > 0) await this.wait(this.index(uid).addDocuments(documents.map(forMeilisearch), { primaryKey: "id" }));
       },
       swapIn: async () => {
         // swapIndexes needs both to exist; after the swap, uid holds the old documents and is dropped.

@@ -23,9 +23,12 @@ export function hasHan(text: string): boolean {
 
 /** NFKC (full-width → ASCII), lower case, and Latin accents dropped. */
 export function normalizeTerm(token: string): string {
+  // Fast paths for the common cases (plain ASCII, Chinese): this runs for every word of every document.
+  if (ASCII.test(token)) return token.toLowerCase();
   const lowered = token.normalize("NFKC").toLowerCase();
   return HAN.test(lowered) ? lowered : lowered.normalize("NFD").replace(/\p{M}+/gu, "");
 }
+const ASCII = /^[ -~]*$/; // printable ASCII (tokens never hold control characters)
 
 /** Every term of a document's text (duplicates included; the caller de-duplicates per field). */
 export function indexTerms(text: string): string[] {

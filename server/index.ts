@@ -7,6 +7,7 @@ import compression from "compression";
 import express from "express";
 import { closeDatabase, initDatabase } from "../app/db.server";
 import { EnvError, env } from "../app/env.server";
+import { startSearch, stopSearch } from "../app/services/catalogue/search-engine.server";
 import { seedDemo, isDatabaseEmpty } from "../db/seed";
 import { printProgress } from "../scripts/lib/progress";
 
@@ -31,6 +32,8 @@ async function main() {
     const summary = await seedDemo(handle.db, { onProgress: printProgress });
     for (const login of summary.logins) console.log(`  demo ${login.role}: ${login.email} / ${login.password}`);
   }
+
+  await startSearch(handle.db, config);
 
   const app = express();
   app.disable("x-powered-by");
@@ -64,6 +67,7 @@ async function main() {
     console.log(`${signal}: closing connections and the database…`);
     server.close();
     server.closeAllConnections();
+    await stopSearch();
     await closeDatabase();
     process.exit(0);
   };
@@ -73,6 +77,7 @@ async function main() {
 
 main().catch(async (error: unknown) => {
   console.error(error instanceof EnvError ? error.message : error);
+  await stopSearch().catch(() => {});
   await closeDatabase().catch(() => {});
   process.exit(1);
 });

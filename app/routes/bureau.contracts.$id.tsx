@@ -1,6 +1,6 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
-import "~/components/charts/charts.css";
+import chartsStylesheet from "~/components/charts/charts.css?url";
 import { ErrorSummary, TextAreaField } from "~/components/form";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
@@ -8,6 +8,8 @@ import { useLocale, useT } from "~/i18n/context";
 import { ContractNotFoundError, VoidRejectedError, contractVoidRecord, getContract, voidContract } from "~/services/contracts/registry";
 import { MAX_VOID_REASON } from "~/services/contracts/validation";
 import { requireUser } from "~/session.server";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;

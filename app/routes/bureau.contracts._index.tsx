@@ -1,14 +1,16 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { CONTRACT_SOURCES, CONTRACT_TYPES, FIELD_CODES, SELLER_TYPES } from "../../db/schema";
-import "~/components/charts/charts.css";
+import chartsStylesheet from "~/components/charts/charts.css?url";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { isIsoDate } from "~/services/contracts/calendar";
 import { listContracts } from "~/services/contracts/registry";
 import { requireUser } from "~/session.server";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
 export const meta: MetaFunction = ({ matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
@@ -155,11 +157,11 @@ export default function ContractRegistry() {
             <tbody>
               {rows.map((c) => (
                 <tr key={c.id} className={c.status === "voided" ? "is-voided" : undefined}>
-                  <td>
+                  <td className="nowrap">
                     <Link to={`/bureau/contracts/${c.id}`}>{c.contract_no}</Link>
                   </td>
                   <td className="mono">{c.certificate_no}</td>
-                  <td>{c.signed_on}</td>
+                  <td className="nowrap">{c.signed_on}</td>
                   <td>{t(`contracts.type.${c.type}`)}</td>
                   <td>{t(`field.${c.field}`)}</td>
                   <td>
@@ -172,8 +174,8 @@ export default function ContractRegistry() {
                     <br />
                     <small className="kpi__label">{c.buyer_region}</small>
                   </td>
-                  <td className="num">{formatFen(c.amount_fen, locale)}</td>
-                  <td className="num">{formatFen(c.technical_income_fen, locale)}</td>
+                  <td className="num nowrap">{formatFen(c.amount_fen, locale)}</td>
+                  <td className="num nowrap">{formatFen(c.technical_income_fen, locale)}</td>
                   <td>
                     <span className={`status status--${c.status}`}>{t(`contracts.status.${c.status}`)}</span>
                   </td>

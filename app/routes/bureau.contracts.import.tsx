@@ -4,11 +4,12 @@ import {
   unstable_createMemoryUploadHandler,
   unstable_parseMultipartFormData,
   type ActionFunctionArgs,
+  type LinksFunction,
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
-import "~/components/charts/charts.css";
+import chartsStylesheet from "~/components/charts/charts.css?url";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
@@ -16,6 +17,8 @@ import { importContractsCsv, type LineError } from "~/services/contracts/import"
 import { formatLineError } from "~/services/contracts/messages";
 import { CONTRACT_COLUMNS } from "~/services/contracts/validation";
 import { requireUser } from "~/session.server";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
 export const meta: MetaFunction = ({ matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
@@ -75,6 +78,11 @@ export default function ImportContracts() {
       <p>{t("contracts.import.help")}</p>
       <p className="columns-list mono">{CONTRACT_COLUMNS.join(", ")}</p>
       <p className="field__hint">{t("contracts.import.rules")}</p>
+      <p>
+        <a href="/bureau/contracts/template.csv" download>
+          ⬇ {t("contracts.import.template")}
+        </a>
+      </p>
       <details>
         <summary>{t("contracts.import.example")}</summary>
         <pre className="columns-list mono">{EXAMPLE}</pre>

@@ -1,7 +1,7 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { CONTRACT_TYPES, FIELD_CODES, SELLER_TYPES } from "../../db/schema";
-import "~/components/charts/charts.css";
+import chartsStylesheet from "~/components/charts/charts.css?url";
 import { ErrorSummary, SelectField, TextField } from "~/components/form";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
@@ -11,6 +11,8 @@ import { describeProblem } from "~/services/contracts/messages";
 import { ContractRejectedError, registerContract } from "~/services/contracts/registry";
 import { CONTRACT_COLUMNS, validateDraft, type ContractColumn, type ContractDraft, type Problem } from "~/services/contracts/validation";
 import { requireUser } from "~/session.server";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
 export const meta: MetaFunction = ({ matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
@@ -63,7 +65,8 @@ export default function NewContract() {
   const errors: Partial<Record<ContractColumn, string>> = {};
   const formErrors: string[] = [];
   for (const p of actionData?.problems ?? []) {
-    const message = describeProblem(t, p, label);
+    // Beside its field a problem needs no column name ("不能为空"); one about the whole form keeps it.
+    const message = p.column ? describeProblem(t, p, () => "").trim() : describeProblem(t, p, label);
     if (p.column) errors[p.column] ??= message;
     else formErrors.push(message);
   }

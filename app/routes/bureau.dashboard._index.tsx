@@ -1,7 +1,8 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import chartsStylesheet from "~/components/charts/charts.css?url";
 import { BarList } from "~/components/charts/bar-list";
-import { BreakdownTable, GrowthBadge } from "~/components/charts/breakdown";
+import { BreakdownTable, GrowthBadge, Money } from "~/components/charts/breakdown";
 import { DonutChart } from "~/components/charts/donut-chart";
 import { SortableTable, type Column } from "~/components/charts/sortable-table";
 import { TrendChart } from "~/components/charts/trend-chart";
@@ -12,6 +13,8 @@ import { parseRangeParams, rangePresets } from "~/services/stats/params";
 import { bureauSentence, periodLabel } from "~/services/stats/sentence";
 import { dashboard, type SellerRow } from "~/services/stats/turnover";
 import { requireUser } from "~/session.server";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
 export const meta: MetaFunction = ({ matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
@@ -53,35 +56,35 @@ export default function Dashboard() {
 
   const monthRows = data.months.map((m, i) => ({ ...m, previous: data.previousMonths[i] ?? null }));
   const monthColumns: Column<(typeof monthRows)[number]>[] = [
-    { key: "month", label: t("dashboard.col.month"), sortValue: (r) => r.key },
+    { key: "month", label: t("dashboard.col.month"), sortValue: (r) => r.key, render: (r) => <span className="nowrap">{r.key}</span> },
     { key: "contracts", label: t("dashboard.kpi.contracts"), numeric: true, sortValue: (r) => r.contracts, render: (r) => r.contracts.toLocaleString(locale) },
-    { key: "amount", label: t("contracts.col.amount"), numeric: true, sortValue: (r) => r.amount_fen, render: (r) => formatFen(r.amount_fen, locale) },
+    { key: "amount", label: t("contracts.col.amount"), numeric: true, sortValue: (r) => r.amount_fen, render: (r) => <Money fen={r.amount_fen} /> },
     {
       key: "income",
       label: t("contracts.col.technical_income"),
       numeric: true,
       sortValue: (r) => r.technical_income_fen,
-      render: (r) => formatFen(r.technical_income_fen, locale),
+      render: (r) => <Money fen={r.technical_income_fen} />,
     },
     {
       key: "previous",
       label: `${t("dashboard.trend.previous")} · ${t("contracts.col.amount")}`,
       numeric: true,
       sortValue: (r) => r.previous?.amount_fen ?? 0,
-      render: (r) => formatFen(r.previous?.amount_fen ?? 0, locale),
+      render: (r) => <Money fen={r.previous?.amount_fen ?? 0} />,
     },
   ];
   const sellerColumns: Column<SellerRow>[] = [
     { key: "seller", label: t("dashboard.col.seller"), sortValue: (r) => r.seller },
     { key: "type", label: t("contracts.col.seller_type"), sortValue: (r) => t(`contracts.sellerType.${r.seller_type}`) },
     { key: "contracts", label: t("dashboard.kpi.contracts"), numeric: true, sortValue: (r) => r.contracts, render: (r) => r.contracts.toLocaleString(locale) },
-    { key: "amount", label: t("contracts.col.amount"), numeric: true, sortValue: (r) => r.amount_fen, render: (r) => formatFen(r.amount_fen, locale) },
+    { key: "amount", label: t("contracts.col.amount"), numeric: true, sortValue: (r) => r.amount_fen, render: (r) => <Money fen={r.amount_fen} /> },
     {
       key: "income",
       label: t("contracts.col.technical_income"),
       numeric: true,
       sortValue: (r) => r.technical_income_fen,
-      render: (r) => formatFen(r.technical_income_fen, locale),
+      render: (r) => <Money fen={r.technical_income_fen} />,
     },
   ];
   const barItems = (rows: typeof data.byField, label: (k: string) => string) =>
@@ -102,7 +105,7 @@ export default function Dashboard() {
         </div>
         <div className="page-head__actions">
           <Link className="button button--ghost" to={`/bureau/dashboard/report?${rangeQuery(range)}`}>
-            🖨 {t("dashboard.print")}
+            {t("dashboard.print")}
           </Link>
           <Link className="button button--ghost" to="/bureau/contracts">
             {t("nav.contracts")}
@@ -223,7 +226,7 @@ export default function Dashboard() {
             <CsvLink table="buyer_region" range={range} />
           </div>
           <BarList title={t("dashboard.byBuyerRegion")} items={barItems(data.byBuyerRegion, (k) => k)} limit={10} />
-          <BreakdownTable caption={t("dashboard.byBuyerRegion")} rows={data.byBuyerRegion} keyLabel={t("dashboard.col.region")} label={(k) => k} />
+          <BreakdownTable caption={t("dashboard.byBuyerRegion")} rows={data.byBuyerRegion} keyLabel={t("dashboard.col.region")} label={(k) => k} limit={10} />
         </section>
       </div>
 
@@ -237,6 +240,7 @@ export default function Dashboard() {
           columns={sellerColumns}
           rows={data.topSellers}
           rowKey={(r) => `${r.seller}|${r.seller_type}`}
+          limit={15}
         />
       </section>
 

@@ -1,5 +1,6 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import chartsStylesheet from "~/components/charts/charts.css?url";
 import { GrowthBadge, type BreakdownRow } from "~/components/charts/breakdown";
 import { TrendChart } from "~/components/charts/trend-chart";
 import { getDb } from "~/db.server";
@@ -9,6 +10,8 @@ import { parseRangeParams, rangePresets } from "~/services/stats/params";
 import { bureauSentence, periodLabel } from "~/services/stats/sentence";
 import { dashboard } from "~/services/stats/turnover";
 import { requireUser } from "~/session.server";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
 export const meta: MetaFunction = ({ matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
@@ -54,7 +57,7 @@ function ReportTable({
             {t("contracts.col.amount")}
           </th>
           <th scope="col" className="num">
-            {t("dashboard.col.share")}
+            {t("dashboard.col.shareShort")}
           </th>
         </tr>
       </thead>
@@ -85,7 +88,7 @@ export default function Report() {
     <>
       <div className="report-actions no-print">
         <button type="button" className="button" onClick={() => window.print()}>
-          🖨 {t("dashboard.report.printNow")}
+          {t("dashboard.report.printNow")}
         </button>
         <Link className="button button--ghost" to={`/bureau/dashboard?${query}`}>
           {t("dashboard.report.back")}
@@ -166,6 +169,8 @@ export default function Report() {
           <section>
             <h2>{t("dashboard.report.topRegions")}</h2>
             <ReportTable rows={data.byBuyerRegion} keyLabel={t("dashboard.col.region")} label={(k) => k} whole={s.amount_fen} limit={10} />
+          </section>
+          <section className="report__wide">
             <h2>{t("dashboard.report.topSellers")}</h2>
             <ReportTable
               rows={data.topSellers.map((r) => ({ ...r, key: `${r.seller}\u0000${r.seller_type}` }))}

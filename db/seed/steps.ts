@@ -1,3 +1,4 @@
+import { contractsStep } from "./contracts";
 import { organisationsStep } from "./organisations";
 import { resultsStep } from "./results";
 import type { SeedStep } from "./types";
@@ -11,4 +12,5 @@ export const SEED_STEPS: readonly SeedStep[] = [
   organisationsStep,
   usersStep,
   resultsStep,
+  contractsStep,
 ];

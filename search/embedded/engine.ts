@@ -36,6 +36,8 @@ export class EmbeddedEngine implements SearchEngine {
   private syncing: Promise<void> | null = null;
   private lastSync = 0;
   private closed = false;
+  /** Only a process that searches keeps the index in memory (a worker or a reindex just writes). */
+  private active = false;
 
   constructor(db: Kysely<DB>, options: EmbeddedEngineOptions = {}) {
     this.store = new EmbeddedStore(db);
@@ -50,6 +52,7 @@ export class EmbeddedEngine implements SearchEngine {
 
   /** Resolves once this process holds the current index in memory (starting the load if needed). */
   async ready(): Promise<void> {
+    this.active = true;
     await this.sync(true);
     if (this.loading) await this.loading;
   }
@@ -62,17 +65,18 @@ export class EmbeddedEngine implements SearchEngine {
   async upsert(documents: ListingDocument[]): Promise<void> {
     if (documents.length === 0) return;
     await this.store.write(this.indexUid, documents, []);
-    await this.sync(true);
+    if (this.active) await this.sync(true);
   }
 
   async remove(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
     await this.store.write(this.indexUid, [], ids);
-    await this.sync(true);
+    if (this.active) await this.sync(true);
   }
 
   async search(request: SearchRequest): Promise<EngineResult> {
     if (this.closed) throw new SearchUnavailableError("search engine closed");
+    this.active = true;
     try {
       await this.sync(false);
     } catch (error) {
@@ -98,7 +102,7 @@ export class EmbeddedEngine implements SearchEngine {
       },
       swapIn: async () => {
         await store.swap(this.indexUid, uid);
-        await this.sync(true);
+        if (this.active) await this.sync(true);
       },
       abort: () => store.drop(uid),
     };

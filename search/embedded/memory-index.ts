@@ -56,6 +56,7 @@ for (let mask = 1; mask < MASK_SCORE.length; mask++) {
 }
 const TYPO_PENALTY = 10_000;
 const PREFIX_PENALTY = 8;
+const SPLIT_PENALTY = 12;
 const MAX_QUERY_TERMS = 32;
 const MAX_PREFIX_EXPANSIONS = 200;
 
@@ -84,7 +85,32 @@ interface Expansion {
   posting: Posting;
   typos: number;
   prefix: boolean;
+  /** Matched through character pairs rather than as a segmented word. */
+  split?: boolean;
 }
+
+/** Slots in both (both sorted ascending), with the attribute bits of either. */
+function intersectPostings(a: Posting, b: Posting): Posting {
+  const out = new Posting();
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a.slots[i];
+    const y = b.slots[j];
+    if (x === y) {
+      out.push(x, a.masks[i] | b.masks[j]);
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return out;
+}
+
+const HAN_CHAR = /\p{Script=Han}/u;
+const HAN_RUN = /\p{Script=Han}+/gu;
+/** Attribute positions (in TEXT_ATTRIBUTES) whose character pairs are indexed: title, keywords, summary, institution. */
+const BIGRAM_ATTRIBUTES = [0, 2, 3, 4];
 
 type ColumnAttribute = FilterAttribute;
 
@@ -133,6 +159,8 @@ export class MemoryIndex {
   private documents: (StoredDocument | undefined)[] = [];
   private readonly slotById = new Map<number, number>();
   private postings = new Map<string, Posting>();
+  /** Chinese character pairs of the short attributes: finds a query word that the document segmented differently. */
+  private bigrams = new Map<string, Posting>();
   private readonly latin = new Trie();
   private columns = makeColumns();
   private listedAt!: NumberColumn;
@@ -221,6 +249,24 @@ export class MemoryIndex {
       }
       posting.push(slot, mask);
     }
+    const pairs = new Map<string, number>();
+    for (const i of BIGRAM_ATTRIBUTES) {
+      for (const run of texts[i].normalize("NFKC").match(HAN_RUN) ?? []) {
+        const chars = [...run];
+        for (let k = 0; k + 1 < chars.length; k++) {
+          const pair = chars[k] + chars[k + 1];
+          pairs.set(pair, (pairs.get(pair) ?? 0) | (1 << i));
+        }
+      }
+    }
+    for (const [pair, mask] of pairs) {
+      let posting = this.bigrams.get(pair);
+      if (!posting) {
+        posting = new Posting();
+        this.bigrams.set(pair, posting);
+      }
+      posting.push(slot, mask);
+    }
   }
 
   /** Rewrites slots densely once a quarter of them are dead, so memory and scan time follow the live documents. */
@@ -245,6 +291,16 @@ export class MemoryIndex {
       if (fresh.length > 0) postings.set(term, fresh);
     }
     this.postings = postings;
+    const bigrams = new Map<string, Posting>();
+    for (const [pair, posting] of this.bigrams) {
+      const fresh = new Posting();
+      for (let k = 0; k < posting.length; k++) {
+        const to = remap[posting.slots[k]];
+        if (to >= 0) fresh.push(to, posting.masks[k]);
+      }
+      if (fresh.length > 0) bigrams.set(pair, fresh);
+    }
+    this.bigrams = bigrams;
     this.columns = makeColumns();
     this.listedAt = this.columns.get("listed_at") as NumberColumn;
     this.capacity = 0;
@@ -273,7 +329,11 @@ export class MemoryIndex {
       const out: Expansion[] = [];
       const exact = this.postings.get(term);
       if (exact) out.push({ term, posting: exact, typos: 0, prefix: false });
-      if (!latin) return out;
+      if (!latin) {
+        const split = this.bigramPosting(term);
+        if (split) out.push({ term, posting: split, typos: 0, prefix: false, split: true });
+        return out;
+      }
       if (lastIsPrefix && i === words.length - 1) {
         const completions = this.latin.withPrefix(term, 5000);
         const ranked = completions
@@ -298,6 +358,25 @@ export class MemoryIndex {
     });
   }
 
+  /**
+   * Documents whose title, keywords, summary or institution hold every character pair of a Chinese word: jieba may cut
+   * 陶瓷膜过滤 as 陶瓷/膜过滤, and the query 陶瓷膜 should still find it.
+   */
+  private bigramPosting(term: string): Posting | null {
+    const chars = [...term];
+    if (chars.length < 2 || !chars.every((c) => HAN_CHAR.test(c))) return null;
+    const lists: Posting[] = [];
+    for (let k = 0; k + 1 < chars.length; k++) {
+      const p = this.bigrams.get(chars[k] + chars[k + 1]);
+      if (!p) return null;
+      lists.push(p);
+    }
+    lists.sort((a, b) => a.length - b.length);
+    let result = lists[0];
+    for (let i = 1; i < lists.length; i++) result = intersectPostings(result, lists[i]);
+    return result.length > 0 ? result : null;
+  }
+
   private compileFilters(request: SearchRequest): SlotPredicate[] {
     return request.filters.map((clause) => {
       const column = this.columns.get(clause.attribute);
@@ -316,7 +395,6 @@ export class MemoryIndex {
       if (!column?.facet) throw new Error(`${f} is not a facet`);
       facetCounters.set(f, column.facet());
     }
-    const counters = [...facetCounters.values()];
 
     // 1. Text: slots containing every word (any of its expansions), with a relevance score.
     let candidates: Int32Array;
@@ -339,15 +417,18 @@ export class MemoryIndex {
       }
     }
 
-    // 2. Filters and facets over the matching slots.
-    const passing = new Int32Array(candidateCount);
-    let total = 0;
-    outer: for (let k = 0; k < candidateCount; k++) {
-      const slot = candidates[k];
-      for (let p = 0; p < predicates.length; p++) if (!predicates[p](slot)) continue outer;
-      passing[total++] = slot;
-      for (let c = 0; c < counters.length; c++) counters[c].add(slot);
+    // 2. Filters (each narrowing the candidates in place), then facets over what passed.
+    const passing = candidates;
+    let total = candidateCount;
+    for (const predicate of predicates) {
+      let kept = 0;
+      for (let k = 0; k < total; k++) {
+        const slot = passing[k];
+        if (predicate(slot)) passing[kept++] = slot;
+      }
+      total = kept;
     }
+    for (const counter of facetCounters.values()) counter.addAll(passing, total);
 
     // 3. Order and page.
     const offset = (request.page - 1) * request.perPage;
@@ -412,7 +493,7 @@ export class MemoryIndex {
     const touched: number[] = [];
     for (let t = 0; t < terms.length; t++) {
       for (const e of terms[t]) {
-        const base = -e.typos * TYPO_PENALTY - (e.prefix ? PREFIX_PENALTY : 0);
+        const base = -e.typos * TYPO_PENALTY - (e.prefix ? PREFIX_PENALTY : 0) - (e.split ? SPLIT_PENALTY : 0);
         const { slots, masks, length } = e.posting;
         for (let k = 0; k < length; k++) {
           const slot = slots[k];
@@ -489,40 +570,44 @@ function selectTop(slots: Int32Array, count: number, wanted: number, before: (a:
   return Int32Array.from(out);
 }
 
-/** Marks matched words: whole words matched exactly or with a typo, dictionary sub-words inside Chinese words, and the
- * typed part of a word completed from a prefix. */
+/**
+ * Marks what matched: Chinese words wherever they occur in the text (also across jieba's cuts and inside longer
+ * words), Latin words matched exactly or with a typo as whole words, and the typed part of a prefix completion.
+ */
 function highlightText(text: string, exact: Set<string>, prefixes: string[]): string {
   if (exact.size === 0 && prefixes.length === 0) return text;
-  let out = "";
-  for (const token of highlightTokens(text)) {
-    const term = token.term;
-    if (term === null) {
-      out += token.text;
-    } else if (exact.has(term)) {
-      out += HIGHLIGHT_PRE + token.text + HIGHLIGHT_POST;
-    } else {
-      let marked = false;
-      if (term.length === token.text.length) {
-        for (const p of prefixes) {
-          if (term.startsWith(p)) {
-            out += HIGHLIGHT_PRE + token.text.slice(0, p.length) + HIGHLIGHT_POST + token.text.slice(p.length);
-            marked = true;
-            break;
-          }
-        }
-        if (!marked && term.length > 1) {
-          for (const e of exact) {
-            const at = e.length < term.length ? term.indexOf(e) : -1;
-            if (at >= 0) {
-              out += token.text.slice(0, at) + HIGHLIGHT_PRE + token.text.slice(at, at + e.length) + HIGHLIGHT_POST + token.text.slice(at + e.length);
-              marked = true;
-              break;
-            }
-          }
-        }
+  const ranges: [number, number][] = [];
+  const normalized = text.normalize("NFKC").toLowerCase();
+  // Character positions only line up if normalising kept the length (true for Chinese and plain ASCII).
+  if (normalized.length === text.length) {
+    for (const term of exact) {
+      if (!HAN_CHAR.test(term)) continue;
+      for (let at = normalized.indexOf(term); at >= 0; at = normalized.indexOf(term, at + term.length)) {
+        ranges.push([at, at + term.length]);
       }
-      if (!marked) out += token.text;
     }
   }
-  return out;
+  let offset = 0;
+  for (const token of highlightTokens(text)) {
+    const start = offset;
+    offset += token.text.length;
+    const term = token.term;
+    if (term === null || HAN_CHAR.test(term)) continue;
+    if (exact.has(term)) ranges.push([start, offset]);
+    else {
+      const p = prefixes.find((x) => term.startsWith(x));
+      if (p && term.length === token.text.length) ranges.push([start, start + p.length]);
+    }
+  }
+  if (ranges.length === 0) return text;
+  ranges.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  let out = "";
+  let cursor = 0;
+  for (const [from, to] of ranges) {
+    if (to <= cursor) continue;
+    const begin = Math.max(from, cursor);
+    out += text.slice(cursor, begin) + HIGHLIGHT_PRE + text.slice(begin, to) + HIGHLIGHT_POST;
+    cursor = to;
+  }
+  return out + text.slice(cursor);
 }

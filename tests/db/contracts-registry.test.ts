@@ -159,6 +159,17 @@ describeEachEngine("contract registry", (db) => {
     );
   });
 
+  it("lets exactly one of several racing registrations of one contract number through", async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, () => registerContract(db(), { ...base, contractNo: "RACE-1" })),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results)
+      if (r.status === "rejected") expect((r.reason as ContractRejectedError).problems).toEqual([
+        { column: "contract_no", code: "alreadyRegistered", params: { value: "RACE-1" } },
+      ]);
+  });
+
   it("voids with a reason: rollups drop the contract, the audit log keeps who and why, and it cannot be voided twice", async () => {
     const contract = await registerContract(db(), { ...base, contractNo: "VOID-1", signedOn: "2022-07-01", amountFen: 3_000, technicalIncomeFen: 2_000 });
     const range = { from: "2022-07-01", to: "2022-07-31" };

@@ -62,7 +62,13 @@ describeEachEngine("ledger flows", (db) => {
     expect(await outstandingHolds(db(), orderId)).toEqual([{ voucherId: voucher.voucherId, amountFen: 4_000_000 }]);
 
     const payableBefore = await balanceByCode(db(), payableCode());
-    const card = await recordCardPayment(db(), { orderId, institutionId: inst(), amountFen: 4_000_000, feeBps: 100, stripeEventId: "evt_1" });
+    const card = await recordCardPayment(db(), {
+      orderId,
+      institutionId: inst(),
+      amountFen: 4_000_000,
+      feeBps: 100,
+      stripeEventId: "evt_1",
+    });
     expect(card.entries.map((e) => e.amountFen).sort((a, b) => a - b)).toEqual([-3_960_000, -40_000, 4_000_000]);
     await redeemOrderHolds(db(), { orderId, institutionId: inst(), contractId: 9 });
 
@@ -72,12 +78,21 @@ describeEachEngine("ledger flows", (db) => {
     const wallet = await getWallet(db(), p.enterprise.organisationId);
     const inWallet = wallet.vouchers.find((v) => v.voucherId === voucher.voucherId);
     expect(inWallet).toMatchObject({ availableFen: 6_000_000, heldFen: 0, redeemedFen: 4_000_000, state: "active" });
-    expect(wallet.history.filter((h) => h.voucherId === voucher.voucherId).map((h) => h.kind)).toEqual(["voucher_post", "voucher_hold", "voucher_issue"]);
+    expect(wallet.history.filter((h) => h.voucherId === voucher.voucherId).map((h) => h.kind)).toEqual([
+      "voucher_post",
+      "voucher_hold",
+      "voucher_issue",
+    ]);
     expect(wallet.caps[0]).toMatchObject({ usedFen: 4_000_000, remainingFen: 16_000_000 });
 
     // Retries of every step change nothing.
-    expect((await recordCardPayment(db(), { orderId, institutionId: inst(), amountFen: 4_000_000, feeBps: 100, stripeEventId: "evt_1" })).replayed).toBe(true);
-    expect((await redeemVoucherHold(db(), { orderId, voucherId: voucher.voucherId, institutionId: inst(), contractId: 9 })).replayed).toBe(true);
+    expect(
+      (await recordCardPayment(db(), { orderId, institutionId: inst(), amountFen: 4_000_000, feeBps: 100, stripeEventId: "evt_1" }))
+        .replayed,
+    ).toBe(true);
+    expect((await redeemVoucherHold(db(), { orderId, voucherId: voucher.voucherId, institutionId: inst(), contractId: 9 })).replayed).toBe(
+      true,
+    );
     expect(await balanceByCode(db(), owedCode())).toBe(4_000_000);
     await expectLedgerOk();
   });
@@ -90,7 +105,9 @@ describeEachEngine("ledger flows", (db) => {
     expect(await balanceByCode(db(), "platform:platform_fee_revenue")).toBe(feeBefore + 3_333);
     expect(await balanceByCode(db(), payableCode())).toBe(payableBefore + 330_000);
     await expect(recordBankTransfer(db(), { orderId, institutionId: inst(), amountFen: 1, reference: " " })).rejects.toThrow(/reference/);
-    await expect(recordBankTransfer(db(), { orderId, institutionId: inst(), amountFen: 12.5, reference: "x" })).rejects.toThrow(/amountFen/);
+    await expect(recordBankTransfer(db(), { orderId, institutionId: inst(), amountFen: 12.5, reference: "x" })).rejects.toThrow(
+      /amountFen/,
+    );
     await expect(recordBankTransfer(db(), { orderId, institutionId: inst(), amountFen: -5, reference: "x" })).rejects.toThrow(/amountFen/);
     await expectLedgerOk();
   });
@@ -110,7 +127,9 @@ describeEachEngine("ledger flows", (db) => {
     // A new attempt with its own key can.
     await holdVoucher(db(), { voucherId: voucher.voucherId, orderId, amountFen: 1_000, idempotencyKey: `order:${orderId}:attempt:2:hold` });
     await releaseVoucherHold(db(), { voucherId: voucher.voucherId, orderId, idempotencyKey: `order:${orderId}:attempt:2:release` });
-    const noHold = await redeemVoucherHold(db(), { voucherId: voucher.voucherId, orderId: nextOrderId(), institutionId: inst() }).catch((e: unknown) => e);
+    const noHold = await redeemVoucherHold(db(), { voucherId: voucher.voucherId, orderId: nextOrderId(), institutionId: inst() }).catch(
+      (e: unknown) => e,
+    );
     expect((noHold as LedgerError).code).toBe("no_hold");
     await expectLedgerOk();
   });
@@ -165,7 +184,9 @@ describeEachEngine("ledger flows", (db) => {
     expect(await balanceByCode(db(), `voucher:${voucher.voucherId}:voucher_held`)).toBe(300_000);
     expect((await expireDueVouchers(db(), { now: later })).expired).toBe(0);
 
-    const refused = await holdVoucher(db(), { voucherId: voucher.voucherId, orderId: nextOrderId(), amountFen: 1, now: later }).catch((e: unknown) => e);
+    const refused = await holdVoucher(db(), { voucherId: voucher.voucherId, orderId: nextOrderId(), amountFen: 1, now: later }).catch(
+      (e: unknown) => e,
+    );
     expect((refused as LedgerError).code).toBe("voucher_expired");
     // The payment lapses: its hold goes to the programme, since the voucher has expired.
     await releaseOrderHolds(db(), { orderId: pendingOrder, now: later });
@@ -189,11 +210,17 @@ describeEachEngine("ledger flows", (db) => {
     await redeemOrderHolds(db(), { orderId, institutionId: inst() });
     const batch = await createReimbursementBatch(db(), p.bureau, { programmeId });
     if (!batch.ok) throw new Error("batch refused");
-    const owedNow = owed + 500_000 + (await balanceByCode(db(), `programme:${programmeId}:org:${p.otherInstitution.organisationId}:voucher_reimbursable`));
+    const owedNow =
+      owed +
+      500_000 +
+      (await balanceByCode(db(), `programme:${programmeId}:org:${p.otherInstitution.organisationId}:voucher_reimbursable`));
     expect(batch.totalFen).toBe(owedNow);
     expect(await balanceByCode(db(), owedCode())).toBe(0);
     expect(await balanceByCode(db(), `programme:${programmeId}:org:${inst()}:reimbursement_in_payment`)).toBe(owed + 500_000);
-    expect(await createReimbursementBatch(db(), p.bureau, { programmeId })).toMatchObject({ ok: false, formError: { key: "vouchers.error.nothingOwed" } });
+    expect(await createReimbursementBatch(db(), p.bureau, { programmeId })).toMatchObject({
+      ok: false,
+      formError: { key: "vouchers.error.nothingOwed" },
+    });
 
     // The redemption was batched: refunding it would overdraw what the programme owes the institution.
     const refused = await refundOrder(db(), { orderId }).catch((e: unknown) => e);
@@ -201,9 +228,15 @@ describeEachEngine("ledger flows", (db) => {
     expect(await outstandingHolds(db(), orderId)).toEqual([]);
 
     const fundBefore = await balanceByCode(db(), `programme:${programmeId}:programme_fund`);
-    expect(await markBatchPaid(db(), p.bureau, { batchId: batch.batchId, paymentReference: "" })).toMatchObject({ ok: false, fieldErrors: { paymentReference: "vouchers.error.required" } });
+    expect(await markBatchPaid(db(), p.bureau, { batchId: batch.batchId, paymentReference: "" })).toMatchObject({
+      ok: false,
+      fieldErrors: { paymentReference: "vouchers.error.required" },
+    });
     expect(await markBatchPaid(db(), p.bureau, { batchId: batch.batchId, paymentReference: "财政支付 2026-118" })).toEqual({ ok: true });
-    expect(await markBatchPaid(db(), p.bureau, { batchId: batch.batchId, paymentReference: "again" })).toMatchObject({ ok: false, formError: { key: "vouchers.error.batchAlreadyPaid" } });
+    expect(await markBatchPaid(db(), p.bureau, { batchId: batch.batchId, paymentReference: "again" })).toMatchObject({
+      ok: false,
+      formError: { key: "vouchers.error.batchAlreadyPaid" },
+    });
     expect(await balanceByCode(db(), `programme:${programmeId}:programme_fund`)).toBe(fundBefore - batch.totalFen);
     expect(await balanceByCode(db(), `programme:${programmeId}:org:${inst()}:reimbursement_in_payment`)).toBe(0);
     const programme = await getProgramme(db(), programmeId);
@@ -222,7 +255,12 @@ describeEachEngine("ledger flows", (db) => {
   });
 
   it("a programme that covers everything: the order completes on the voucher alone", async () => {
-    const full = await createTestProgramme(db(), p.bureau, { coveragePercent: "100", voucherAmount: "10000", yearlyCap: "20000", totalBudget: "50000" });
+    const full = await createTestProgramme(db(), p.bureau, {
+      coveragePercent: "100",
+      voucherAmount: "10000",
+      yearlyCap: "20000",
+      totalBudget: "50000",
+    });
     const enterprise = (await createParties(db())).enterprise;
     const voucher = await issueVoucher(db(), full, enterprise, p.bureau);
     const orderId = nextOrderId();

@@ -19,7 +19,10 @@ import { createParty, withoutTriggers } from "./ledger-fixtures";
 // The database's own guarantees, exercised both through the service and with raw SQL that bypasses it.
 
 async function count(db: Database, table: "ledger_transactions" | "ledger_entries"): Promise<number> {
-  const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -84,14 +87,24 @@ describeEachEngine("ledger invariants", (db) => {
 
   it("refuses an unbalanced transaction at commit, keeping nothing of it", async () => {
     const before = [await count(db(), "ledger_transactions"), await count(db(), "ledger_entries"), await balance(db(), stripe)];
-    await expect(rawPost(db(), "raw:unbalanced", [[stripe, 500], [payable, -499]])).rejects.toThrow(/does not balance/);
+    await expect(
+      rawPost(db(), "raw:unbalanced", [
+        [stripe, 500],
+        [payable, -499],
+      ]),
+    ).rejects.toThrow(/does not balance/);
     await expect(rawPost(db(), "raw:one-leg", [[stripe, 500]])).rejects.toThrow(/at least two/);
     await expect(rawPost(db(), "raw:no-legs", [])).rejects.toThrow(/at least two/);
     expect([await count(db(), "ledger_transactions"), await count(db(), "ledger_entries"), await balance(db(), stripe)]).toEqual(before);
   });
 
   it("refuses a zero amount in the database", async () => {
-    await expect(rawPost(db(), "raw:zero", [[stripe, 0], [payable, 0]])).rejects.toThrow(/ledger_entries_amount_non_zero/);
+    await expect(
+      rawPost(db(), "raw:zero", [
+        [stripe, 0],
+        [payable, 0],
+      ]),
+    ).rejects.toThrow(/ledger_entries_amount_non_zero/);
   });
 
   it("refuses UPDATE, DELETE and TRUNCATE on entries and transactions", async () => {
@@ -107,9 +120,13 @@ describeEachEngine("ledger invariants", (db) => {
 
   it("refuses to move a balance or change an account except by posting", async () => {
     await expect(sql`update ledger_accounts set balance = 1000000 where id = ${fee}`.execute(db())).rejects.toThrow(/only by posting/);
-    await expect(sql`update ledger_accounts set may_go_negative = true where id = ${fee}`.execute(db())).rejects.toThrow(/cannot be changed/);
+    await expect(sql`update ledger_accounts set may_go_negative = true where id = ${fee}`.execute(db())).rejects.toThrow(
+      /cannot be changed/,
+    );
     await expect(
-      sql`insert into ledger_accounts (code, purpose, normal_side, may_go_negative) values ('platform:x', 'platform_fee_revenue', 'credit', true)`.execute(db()),
+      sql`insert into ledger_accounts (code, purpose, normal_side, may_go_negative) values ('platform:x', 'platform_fee_revenue', 'credit', true)`.execute(
+        db(),
+      ),
     ).rejects.toThrow(/ledger_accounts_chart/);
   });
 
@@ -119,7 +136,9 @@ describeEachEngine("ledger invariants", (db) => {
       db()
         .transaction()
         .execute(async (trx) => {
-          await sql`insert into ledger_entries (transaction_id, account_id, amount) values (${posted.id}, ${stripe}, 5), (${posted.id}, ${bank}, -5)`.execute(trx);
+          await sql`insert into ledger_entries (transaction_id, account_id, amount) values (${posted.id}, ${stripe}, 5), (${posted.id}, ${bank}, -5)`.execute(
+            trx,
+          );
         }),
     ).rejects.toThrow(/is closed/);
   });
@@ -127,7 +146,12 @@ describeEachEngine("ledger invariants", (db) => {
   it("refuses an overdraft of a non-negative account, in the database and through the service", async () => {
     const feeBefore = await balance(db(), fee);
     // Raw: take more out of the fee account than it holds.
-    await expect(rawPost(db(), "raw:overdraft", [[fee, feeBefore + 1], [bank, -(feeBefore + 1)]])).rejects.toThrow(/ledger_accounts_non_negative/);
+    await expect(
+      rawPost(db(), "raw:overdraft", [
+        [fee, feeBefore + 1],
+        [bank, -(feeBefore + 1)],
+      ]),
+    ).rejects.toThrow(/ledger_accounts_non_negative/);
     const error = await postTransaction(db(), {
       kind: "institution_payout",
       idempotencyKey: "t:overdraft",
@@ -139,7 +163,9 @@ describeEachEngine("ledger invariants", (db) => {
     expect(error).toBeInstanceOf(InsufficientFundsError);
     expect((error as InsufficientFundsError).accountId).toBe(payable);
     expect(await balance(db(), fee)).toBe(feeBefore);
-    expect(await db().selectFrom("ledger_transactions").select("id").where("idempotency_key", "=", "t:overdraft").executeTakeFirst()).toBeUndefined();
+    expect(
+      await db().selectFrom("ledger_transactions").select("id").where("idempotency_key", "=", "t:overdraft").executeTakeFirst(),
+    ).toBeUndefined();
     // A may-go-negative account can go below zero.
     await postTransaction(db(), {
       kind: "institution_payout",
@@ -171,15 +197,60 @@ describeEachEngine("ledger invariants", (db) => {
   it("rejects bad input naming the field, writing nothing", async () => {
     const before = await count(db(), "ledger_transactions");
     const cases: [PostTransactionInput, RegExp][] = [
-      [{ ...payment("t:bad1", 1_000), entries: [{ accountId: stripe, amountFen: 0.5 }, { accountId: bank, amountFen: -0.5 }] }, /entries\[0\]\.amountFen/],
-      [{ ...payment("t:bad2", 1_000), entries: [{ accountId: stripe, amountFen: 0 }, { accountId: bank, amountFen: 0 }] }, /entries\[0\]\.amountFen/],
-      [{ ...payment("t:bad3", 1_000), entries: [{ accountId: stripe, amountFen: 100 }, { accountId: bank, amountFen: -99 }] }, /sum to zero/],
-      [{ ...payment("t:bad4", 1_000), entries: [{ accountId: stripe, amountFen: 100 }, { accountId: stripe, amountFen: -100 }] }, /appears twice/],
+      [
+        {
+          ...payment("t:bad1", 1_000),
+          entries: [
+            { accountId: stripe, amountFen: 0.5 },
+            { accountId: bank, amountFen: -0.5 },
+          ],
+        },
+        /entries\[0\]\.amountFen/,
+      ],
+      [
+        {
+          ...payment("t:bad2", 1_000),
+          entries: [
+            { accountId: stripe, amountFen: 0 },
+            { accountId: bank, amountFen: 0 },
+          ],
+        },
+        /entries\[0\]\.amountFen/,
+      ],
+      [
+        {
+          ...payment("t:bad3", 1_000),
+          entries: [
+            { accountId: stripe, amountFen: 100 },
+            { accountId: bank, amountFen: -99 },
+          ],
+        },
+        /sum to zero/,
+      ],
+      [
+        {
+          ...payment("t:bad4", 1_000),
+          entries: [
+            { accountId: stripe, amountFen: 100 },
+            { accountId: stripe, amountFen: -100 },
+          ],
+        },
+        /appears twice/,
+      ],
       [{ ...payment("t:bad5", 1_000), entries: [{ accountId: stripe, amountFen: 100 }] }, /at least two/],
       [{ ...payment("", 1_000) }, /idempotencyKey/],
       [{ ...payment("t:bad7", 1_000), kind: "reversal" }, /kind/],
       [{ ...payment("t:bad8", 1_000), links: { orderId: -1 } }, /links.orderId/],
-      [{ ...payment("t:bad9", 1_000), entries: [{ accountId: stripe, amountFen: 2 ** 53 }, { accountId: bank, amountFen: -(2 ** 53) }] }, /amountFen/],
+      [
+        {
+          ...payment("t:bad9", 1_000),
+          entries: [
+            { accountId: stripe, amountFen: 2 ** 53 },
+            { accountId: bank, amountFen: -(2 ** 53) },
+          ],
+        },
+        /amountFen/,
+      ],
     ];
     for (const [input, message] of cases) {
       const error = await postTransaction(db(), input).catch((e: unknown) => e);
@@ -212,7 +283,17 @@ describeEachEngine("ledger invariants", (db) => {
     it("is enforced by the database: once only, exact negation, never of a reversal", async () => {
       const original = await postTransaction(db(), payment("t:raw-reverse", 4_000));
       // Not the exact negation.
-      await expect(rawPost(db(), "raw:rev-partial", [[stripe, -3_000], [payable, 3_000]], original.id)).rejects.toThrow(/exact negation/);
+      await expect(
+        rawPost(
+          db(),
+          "raw:rev-partial",
+          [
+            [stripe, -3_000],
+            [payable, 3_000],
+          ],
+          original.id,
+        ),
+      ).rejects.toThrow(/exact negation/);
       await rawPost(
         db(),
         "raw:rev-ok",
@@ -220,12 +301,26 @@ describeEachEngine("ledger invariants", (db) => {
         original.id,
       );
       await expect(
-        rawPost(db(), "raw:rev-again", original.entries.map((e) => [e.accountId, -e.amountFen]), original.id),
+        rawPost(
+          db(),
+          "raw:rev-again",
+          original.entries.map((e) => [e.accountId, -e.amountFen]),
+          original.id,
+        ),
       ).rejects.toThrow(/ledger_transactions_reversed_once/);
-      const reversal = await db().selectFrom("ledger_transactions").select("id").where("idempotency_key", "=", "raw:rev-ok").executeTakeFirstOrThrow();
+      const reversal = await db()
+        .selectFrom("ledger_transactions")
+        .select("id")
+        .where("idempotency_key", "=", "raw:rev-ok")
+        .executeTakeFirstOrThrow();
       const reversalEntries = (await findTransaction(db(), reversal.id))!.entries;
       await expect(
-        rawPost(db(), "raw:rev-of-rev", reversalEntries.map((e) => [e.accountId, -e.amountFen]), reversal.id),
+        rawPost(
+          db(),
+          "raw:rev-of-rev",
+          reversalEntries.map((e) => [e.accountId, -e.amountFen]),
+          reversal.id,
+        ),
       ).rejects.toThrow(/cannot itself be reversed/);
     });
   });

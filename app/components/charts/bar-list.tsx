@@ -1,5 +1,4 @@
 import { useT } from "~/i18n/context";
-import "./charts.css";
 
 export interface BarItem {
   key: string;

@@ -1,4 +1,4 @@
-import { formatFen } from "~/i18n";
+import { formatFen, formatFenCompact } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { SortableTable, type Column } from "./sortable-table";
 
@@ -8,6 +8,12 @@ export interface BreakdownRow {
   contracts: number;
   amount_fen: number;
   technical_income_fen: number;
+}
+
+/** A compact sum (亿元 / 万元) that shows the exact figure on hover; tables stay narrow, the CSV keeps every fen. */
+export function Money({ fen }: { fen: number }) {
+  const locale = useLocale();
+  return <span title={formatFen(fen, locale)}>{formatFenCompact(fen, locale)}</span>;
 }
 
 /** "+11.62%" in green, "−3.10%" in red, or "no data a year earlier". */
@@ -33,12 +39,14 @@ export function BreakdownTable({
   label,
   caption,
   initialSort = { key: "amount", dir: "desc" },
+  limit,
 }: {
   rows: BreakdownRow[];
   keyLabel: string;
   label: (key: string) => string;
   caption: string;
   initialSort?: { key: string; dir: "asc" | "desc" };
+  limit?: number;
 }) {
   const t = useT();
   const locale = useLocale();
@@ -50,16 +58,17 @@ export function BreakdownTable({
     }),
     { contracts: 0, amount_fen: 0, technical_income_fen: 0 },
   );
+  const money = (fen: number) => <Money fen={fen} />;
   const columns: Column<BreakdownRow>[] = [
     { key: "key", label: keyLabel, sortValue: (r) => label(r.key) },
     { key: "contracts", label: t("dashboard.kpi.contracts"), numeric: true, sortValue: (r) => r.contracts, render: (r) => r.contracts.toLocaleString(locale) },
-    { key: "amount", label: t("contracts.col.amount"), numeric: true, sortValue: (r) => r.amount_fen, render: (r) => formatFen(r.amount_fen, locale) },
+    { key: "amount", label: t("contracts.col.amount"), numeric: true, sortValue: (r) => r.amount_fen, render: (r) => money(r.amount_fen) },
     {
       key: "income",
       label: t("contracts.col.technical_income"),
       numeric: true,
       sortValue: (r) => r.technical_income_fen,
-      render: (r) => formatFen(r.technical_income_fen, locale),
+      render: (r) => money(r.technical_income_fen),
     },
     { key: "share", label: t("dashboard.col.share"), numeric: true, sortValue: (r) => r.amount_fen, render: (r) => share(r.amount_fen, total.amount_fen) },
   ];
@@ -70,11 +79,12 @@ export function BreakdownTable({
       rows={rows}
       rowKey={(r) => r.key}
       initialSort={initialSort}
+      limit={limit}
       footer={[
         t("dashboard.total"),
         total.contracts.toLocaleString(locale),
-        formatFen(total.amount_fen, locale),
-        formatFen(total.technical_income_fen, locale),
+        money(total.amount_fen),
+        money(total.technical_income_fen),
         total.amount_fen > 0 ? "100%" : "—",
       ]}
     />

@@ -1,6 +1,5 @@
 import { useId } from "react";
 import { useT } from "~/i18n/context";
-import "./charts.css";
 
 export interface Slice {
   key: string;

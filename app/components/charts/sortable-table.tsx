@@ -1,6 +1,5 @@
 import { useMemo, useState, type ReactNode } from "react";
 import { useT } from "~/i18n/context";
-import "./charts.css";
 
 export interface Column<R> {
   key: string;
@@ -26,6 +25,7 @@ export function SortableTable<R>({
   initialSort,
   footer,
   caption,
+  limit,
 }: {
   columns: Column<R>[];
   rows: R[];
@@ -33,9 +33,12 @@ export function SortableTable<R>({
   initialSort?: Sort;
   footer?: ReactNode[];
   caption?: string;
+  /** show this many rows until "show all" is pressed */
+  limit?: number;
 }) {
   const t = useT();
   const [sort, setSort] = useState<Sort | null>(initialSort ?? null);
+  const [expanded, setExpanded] = useState(false);
   const sorted = useMemo(() => {
     if (!sort) return rows;
     const column = columns.find((c) => c.key === sort.key);
@@ -56,10 +59,12 @@ export function SortableTable<R>({
       current?.key === column.key ? { key: column.key, dir: current.dir === "asc" ? "desc" : "asc" } : { key: column.key, dir: column.numeric ? "desc" : "asc" },
     );
 
+  const shown = limit !== undefined && !expanded ? sorted.slice(0, limit) : sorted;
+
   return (
     <div className="table-wrap">
       <table className="data sortable">
-        {caption ? <caption className="visually-hidden">{caption}</caption> : null}
+        {caption ? <caption className="sr-only">{caption}</caption> : null}
         <thead>
           <tr>
             {columns.map((c) => {
@@ -83,7 +88,7 @@ export function SortableTable<R>({
           </tr>
         </thead>
         <tbody>
-          {sorted.map((row) => (
+          {shown.map((row) => (
             <tr key={rowKey(row)}>
               {columns.map((c) => (
                 <td key={c.key} className={c.numeric ? "num" : undefined}>
@@ -105,6 +110,11 @@ export function SortableTable<R>({
           </tfoot>
         ) : null}
       </table>
+      {shown.length < sorted.length || expanded ? (
+        <button type="button" className="link-button table-toggle" aria-expanded={expanded} onClick={() => setExpanded((e) => !e)}>
+          {expanded ? t("dashboard.showFewer", { count: limit ?? 0 }) : t("dashboard.showAll", { count: sorted.length })}
+        </button>
+      ) : null}
     </div>
   );
 }

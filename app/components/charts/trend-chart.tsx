@@ -1,7 +1,6 @@
 import { useId } from "react";
 import { useT } from "~/i18n/context";
 import { niceTicks } from "./scale";
-import "./charts.css";
 
 export interface TrendPoint {
   /** axis label, e.g. "2024-03" */

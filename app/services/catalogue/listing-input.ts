@@ -19,6 +19,8 @@ export const LIMITS = {
   contactName: 50,
   contactPhone: 30,
   contactEmail: 254,
+  /** a reviewer's reason for a rejection */
+  reason: 1000,
 } as const;
 
 /** Legal status of an IP item (codes; labels are catalogue.ipStatus.<code>). The demo seed uses the same codes. */
@@ -108,6 +110,9 @@ export function fenToYuanInput(fen: number): string {
 const blankToNull = (v: unknown) => (v === undefined || v === null || (typeof v === "string" && v.trim() === "") ? null : v);
 const textError = (iss: { input: unknown }) => (iss.input === undefined || iss.input === null ? "catalogue.error.required" : "catalogue.error.notText");
 
+/** A missing code is "required"; a wrong one gets the specific message (which quotes it). */
+const codeError = (key: string) => (iss: { input: unknown }) => (iss.input === undefined || iss.input === null ? "catalogue.error.required" : key);
+
 function requiredText(max: number) {
   return z.string({ error: textError }).trim().min(1, "catalogue.error.required").max(max, "catalogue.error.tooLong");
 }
@@ -131,9 +136,9 @@ const booleanFlag = z.preprocess((v) => (v === undefined || v === null ? false :
 
 const ipItemSchema = z
   .strictObject({
-    type: z.enum(IP_TYPES, { error: "catalogue.error.ipType" }),
+    type: z.enum(IP_TYPES, { error: codeError("catalogue.error.ipType") }),
     number: optionalText(LIMITS.ipNumber),
-    status: z.enum(IP_STATUSES, { error: "catalogue.error.ipStatus" }),
+    status: z.enum(IP_STATUSES, { error: codeError("catalogue.error.ipStatus") }),
   })
   .superRefine((item, ctx) => {
     // Every kind of IP but a trade secret has a registration or application number a buyer can check.
@@ -141,7 +146,7 @@ const ipItemSchema = z
   });
 
 const modeSchema = z.strictObject({
-  mode: z.enum(TRANSFER_MODES, { error: "catalogue.error.mode" }),
+  mode: z.enum(TRANSFER_MODES, { error: codeError("catalogue.error.mode") }),
   // null: negotiable (面议). A missing key is an error: "no price" must be said on purpose.
   price_yuan: z.unknown().transform((v, ctx): number | null => {
     if (v === null) return null;
@@ -183,7 +188,7 @@ export const resultShape = {
     (v) => (v === undefined || v === null ? "" : v),
     z.string({ error: "catalogue.error.notText" }).max(LIMITS.description, "catalogue.error.tooLong").transform((s) => s.replace(/\r\n?/g, "\n").trim()),
   ),
-  field: z.enum(FIELD_CODES, { error: "catalogue.error.field" }),
+  field: z.enum(FIELD_CODES, { error: codeError("catalogue.error.field") }),
   keywords: textList(LIMITS.keyword, LIMITS.keywords),
   trl: z.preprocess(
     (v) => (typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
@@ -276,6 +281,30 @@ export function parseResultInput(raw: unknown): Parsed<ResultInput> {
 /** "modes[1].price_yuan": a problem's path as the import reports it (indexes from 0, like jq). */
 export function formatPath(path: readonly (string | number)[]): string {
   return path.reduce<string>((out, p) => (typeof p === "number" ? `${out}[${p}]` : out ? `${out}.${p}` : p), "");
+}
+
+/** Every problem on one line of an imported file (lines numbered from 1). */
+export interface LineError {
+  line: number;
+  problems: Problem[];
+}
+
+/**
+ * "line 3: trl: …; modes[0].price_yuan: …": one report line per bad input line, the reasons in the translator's
+ * language. The command line keeps "line N" (the issue's format); the page passes a localised label. Lives here, not
+ * in import.ts, so the import page can format in the browser without pulling in server code.
+ */
+export function formatLineError(
+  error: LineError,
+  t: (key: string, params?: Record<string, string | number>) => string,
+  lineLabel: (line: number) => string = (line) => `line ${line}`,
+): string {
+  const parts = error.problems.map((p) => {
+    const where = formatPath(p.path);
+    const message = t(p.key, p.params);
+    return where ? `${where}: ${message}` : message;
+  });
+  return `${lineLabel(error.line)}: ${parts.join("; ")}`;
 }
 
 // ---- the web form --------------------------------------------------------------------------------------------

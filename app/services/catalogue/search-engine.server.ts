@@ -25,9 +25,13 @@ function log(message: string): void {
  * catalogue if the index is empty, and starts the in-process indexer. Safe to call more than once. If the engine is
  * down at start, the storefront degrades and the indexer keeps retrying.
  */
-export function startSearch(db: Database, config: SearchConfig, options: { indexer?: boolean } = {}): Promise<SearchRuntime> {
+export function startSearch(
+  db: Database,
+  config: SearchConfig,
+  options: { indexer?: boolean; /** use this engine instead of one made from config (benchmarks, tests) */ engine?: SearchEngine } = {},
+): Promise<SearchRuntime> {
   globalStore.__marketSearch ??= (async () => {
-    const engine = createSearchEngine(db, config, { log });
+    const engine = options.engine ?? createSearchEngine(db, config, { log });
     try {
       await startEngine(engine);
       const queued = await queueAllIfIndexEmpty(db, engine);

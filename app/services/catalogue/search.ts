@@ -341,6 +341,19 @@ export interface SearchOptions {
 const BREAKER_MS = 5_000;
 const openUntil = new WeakMap<SearchEngine, number>();
 
+let lastWarning = 0;
+let suppressed = 0;
+function warnAtMostEvery10s(message: string, error: unknown): void {
+  if (Date.now() - lastWarning < 10_000) {
+    suppressed++;
+    return;
+  }
+  const more = suppressed > 0 ? ` (and ${suppressed} more since the last warning)` : "";
+  console.warn(`[search] ${message}${more}:`, error instanceof Error ? error.message : error);
+  lastWarning = Date.now();
+  suppressed = 0;
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -381,10 +394,7 @@ export async function searchResults(
       };
     } catch (error) {
       if (engine.kind === "meilisearch") openUntil.set(engine, Date.now() + BREAKER_MS);
-      (options.log ?? ((m, e) => console.warn(`[search] ${m}:`, e instanceof Error ? e.message : e)))(
-        "search engine unavailable, listing from the database",
-        error,
-      );
+      (options.log ?? warnAtMostEvery10s)("search engine unavailable, listing from the database", error);
     }
   }
 

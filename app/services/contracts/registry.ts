@@ -74,7 +74,7 @@ export interface RegisterContractInput {
 }
 
 /** Chinese name of an organisation's region code (see accounts/regions.ts), or the code when it has none. */
-function regionName(code: string | null): string {
+export function regionLabel(code: string | null): string {
   if (!code) return "";
   const key = `region.${code}`;
   return hasMessage(key) ? translator("zh-CN")(key) : code;
@@ -84,6 +84,22 @@ function sellerTypeOf(org: { kind: string; institution_type: string | null }): S
   if (org.kind === "institution" && (org.institution_type === "university" || org.institution_type === "institute"))
     return org.institution_type;
   return org.kind === "enterprise" ? "enterprise" : "other";
+}
+
+/** The insert, with a unique violation (a registration racing this one) reported like the pre-check reports it. */
+async function insertContract(contractNo: string, orderId: number | null, insert: () => Promise<Contract>): Promise<Contract> {
+  try {
+    return await insert();
+  } catch (error) {
+    const e = error as { code?: unknown; constraint_name?: unknown; message?: unknown };
+    if (e.code !== "23505") throw error;
+    const onOrder = String(e.constraint_name ?? e.message ?? "").includes("order_id");
+    throw new ContractRejectedError([
+      onOrder
+        ? { column: null, code: "orderAlreadyRegistered", params: { value: String(orderId) } }
+        : { column: "contract_no", code: "alreadyRegistered", params: { value: contractNo } },
+    ]);
+  }
 }
 
 /**
@@ -122,7 +138,7 @@ export async function registerContract(db: Executor, input: RegisterContractInpu
       seller: (input.seller ?? sellerOrg?.name ?? "").trim(),
       sellerType: input.sellerType ?? (sellerOrg ? sellerTypeOf(sellerOrg) : ("" as SellerType)),
       buyer: (input.buyer ?? buyerOrg?.name ?? "").trim(),
-      buyerRegion: (input.buyerRegion ?? regionName(buyerOrg?.region ?? null)).trim(),
+      buyerRegion: (input.buyerRegion ?? regionLabel(buyerOrg?.region ?? null)).trim(),
       amountFen: input.amountFen,
       technicalIncomeFen: input.technicalIncomeFen,
     };
@@ -138,28 +154,30 @@ export async function registerContract(db: Executor, input: RegisterContractInpu
     }
     if (problems.length > 0) throw new ContractRejectedError(problems);
 
-    const contract = await trx
-      .insertInto("contracts")
-      .values({
-        contract_no: values.contractNo,
-        signed_on: values.signedOn,
-        type: values.type,
-        field: values.field,
-        seller: values.seller,
-        seller_type: values.sellerType,
-        seller_organisation_id: sellerOrg?.id ?? null,
-        buyer: values.buyer,
-        buyer_organisation_id: buyerOrg?.id ?? null,
-        buyer_region: values.buyerRegion,
-        amount_fen: values.amountFen,
-        technical_income_fen: values.technicalIncomeFen,
-        source: input.source,
-        order_id: orderId,
-        registered_by: input.registeredBy ?? null,
-        ...(input.registeredAt ? { registered_at: input.registeredAt } : {}),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const contract = await insertContract(values.contractNo, orderId, () =>
+      trx
+        .insertInto("contracts")
+        .values({
+          contract_no: values.contractNo,
+          signed_on: values.signedOn,
+          type: values.type,
+          field: values.field,
+          seller: values.seller,
+          seller_type: values.sellerType,
+          seller_organisation_id: sellerOrg?.id ?? null,
+          buyer: values.buyer,
+          buyer_organisation_id: buyerOrg?.id ?? null,
+          buyer_region: values.buyerRegion,
+          amount_fen: values.amountFen,
+          technical_income_fen: values.technicalIncomeFen,
+          source: input.source,
+          order_id: orderId,
+          registered_by: input.registeredBy ?? null,
+          ...(input.registeredAt ? { registered_at: input.registeredAt } : {}),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
 
     if (input.source === "manual") {
       await trx

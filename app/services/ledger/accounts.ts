@@ -88,15 +88,21 @@ function accountRow(spec: AccountSpec) {
       owner.kind === "organisation"
         ? owner.organisationId
         : owner.kind === "programme"
-          ? owner.bureauId
-          : owner.kind === "voucher"
-            ? owner.enterpriseId
-            : owner.kind === "programme_institution"
-              ? owner.institutionId
-              : null,
-    programme_id: owner.kind === "programme" || owner.kind === "voucher" || owner.kind === "programme_institution" ? owner.programmeId : null,
+        ? owner.bureauId
+        : owner.kind === "voucher"
+        ? owner.enterpriseId
+        : owner.kind === "programme_institution"
+        ? owner.institutionId
+        : null,
+    programme_id:
+      owner.kind === "programme" || owner.kind === "voucher" || owner.kind === "programme_institution" ? owner.programmeId : null,
     voucher_id: owner.kind === "voucher" ? owner.voucherId : null,
   };
+}
+
+/** Checks that an account spec follows the chart (owner kind, positive ids) and returns its code. */
+export function specCode(spec: AccountSpec): string {
+  return accountRow(spec).code;
 }
 
 /**

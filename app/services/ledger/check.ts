@@ -79,7 +79,8 @@ const CHECKS: Check[] = [
              order by a.id limit ${limit}`,
       );
       return found.map(
-        (r) => `account ${r.id} (${r.code}): balance ${r.balance} but entries give ${r.recomputed}; version ${r.version} but ${r.n} entries`,
+        (r) =>
+          `account ${r.id} (${r.code}): balance ${r.balance} but entries give ${r.recomputed}; version ${r.version} but ${r.n} entries`,
       );
     },
   },
@@ -98,7 +99,8 @@ const CHECKS: Check[] = [
             order by id limit ${limit}`,
       );
       return found.map(
-        (r) => `entry ${r.id} on ${r.code}: balance_after ${r.balance_after} (version ${r.account_version}) but replay gives ${r.running} (entry ${r.rn})`,
+        (r) =>
+          `entry ${r.id} on ${r.code}: balance_after ${r.balance_after} (version ${r.account_version}) but replay gives ${r.running} (entry ${r.rn})`,
       );
     },
   },
@@ -128,16 +130,20 @@ const CHECKS: Check[] = [
         const expectedCode = !chart
           ? null
           : chart.owner === "platform"
-            ? `platform:${a.purpose}`
-            : chart.owner === "organisation"
-              ? `org:${a.owner_organisation_id}:${a.purpose}`
-              : chart.owner === "programme"
-                ? `programme:${a.programme_id}:${a.purpose}`
-                : chart.owner === "voucher"
-                  ? `voucher:${a.voucher_id}:${a.purpose}`
-                  : `programme:${a.programme_id}:org:${a.owner_organisation_id}:${a.purpose}`;
+          ? `platform:${a.purpose}`
+          : chart.owner === "organisation"
+          ? `org:${a.owner_organisation_id}:${a.purpose}`
+          : chart.owner === "programme"
+          ? `programme:${a.programme_id}:${a.purpose}`
+          : chart.owner === "voucher"
+          ? `voucher:${a.voucher_id}:${a.purpose}`
+          : `programme:${a.programme_id}:org:${a.owner_organisation_id}:${a.purpose}`;
         if (!chart || chart.normalSide !== a.normal_side || chart.mayGoNegative !== a.may_go_negative || expectedCode !== a.code) {
-          problems.push(`account ${a.id} (${a.code}): ${a.purpose} ${a.normal_side}${a.may_go_negative ? " may go negative" : ""} does not match the chart`);
+          problems.push(
+            `account ${a.id} (${a.code}): ${a.purpose} ${a.normal_side}${
+              a.may_go_negative ? " may go negative" : ""
+            } does not match the chart`,
+          );
         }
         if (problems.length >= limit) break;
       }
@@ -237,8 +243,9 @@ const CHECKS: Check[] = [
       );
       return found.map(
         (r) =>
-          `voucher ${r.serial} (${r.status}, ${r.amount_fen} fen): issued ${r.issues}× for ${r.issued}; available ${r.available ?? "none"}, ` +
-          `held ${r.held ?? "none"}, redeemed ${r.redeemed}, returned ${r.returned}`,
+          `voucher ${r.serial} (${r.status}, ${r.amount_fen} fen): issued ${r.issues}× for ${r.issued}; available ${
+            r.available ?? "none"
+          }, ` + `held ${r.held ?? "none"}, redeemed ${r.redeemed}, returned ${r.returned}`,
       );
     },
   },
@@ -261,14 +268,26 @@ const CHECKS: Check[] = [
       return found
         .filter((r) => r.funded !== r.total || r.fund === null || r.fund !== r.credits)
         .slice(0, limit)
-        .map((r) => `programme ${r.id} (${r.name}): budget ${r.total}, funded ${r.funded}; fund ${r.fund ?? "missing"} vs its accounts ${r.credits}`);
+        .map(
+          (r) =>
+            `programme ${r.id} (${r.name}): budget ${r.total}, funded ${r.funded}; fund ${r.fund ?? "missing"} vs its accounts ${
+              r.credits
+            }`,
+        );
     },
   },
   {
     name: "reimbursement_batches",
     description: "each batch's lines add up to its total and match what the ledger moved into payment (and paid, once paid)",
     async run(db, limit) {
-      const lines = await rows<{ batch_id: number; institution_id: number; amount_fen: number; moved: number; paid: number; status: string }>(
+      const lines = await rows<{
+        batch_id: number;
+        institution_id: number;
+        amount_fen: number;
+        moved: number;
+        paid: number;
+        status: string;
+      }>(
         db,
         sql`select l.batch_id, l.institution_id, l.amount_fen, b.status,
                    coalesce((select -sum(e.amount) from ledger_transactions t
@@ -295,7 +314,10 @@ const CHECKS: Check[] = [
         ...lines
           .filter((l) => l.moved !== l.amount_fen || l.paid !== (l.status === "paid" ? l.amount_fen : 0))
           .slice(0, limit)
-          .map((l) => `batch ${l.batch_id}, institution ${l.institution_id}: line ${l.amount_fen}, moved ${l.moved}, paid ${l.paid} (${l.status})`),
+          .map(
+            (l) =>
+              `batch ${l.batch_id}, institution ${l.institution_id}: line ${l.amount_fen}, moved ${l.moved}, paid ${l.paid} (${l.status})`,
+          ),
       ];
     },
   },
@@ -375,7 +397,12 @@ export function formatLedgerReport(report: LedgerCheckReport): string {
     "balances by purpose:",
     ...report.totals.map((t) => `  ${t.purpose.padEnd(26)} ${String(t.accounts).padStart(7)} accounts  ${yuan(t.balanceFen).padStart(20)}`),
     "checks:",
-    ...report.checks.map((c) => `  ${c.violations === 0 ? "ok  " : "FAIL"} ${c.name.padEnd(24)} ${c.violations === 0 ? c.description : `${c.violations} violation(s)`}`),
+    ...report.checks.map(
+      (c) =>
+        `  ${c.violations === 0 ? "ok  " : "FAIL"} ${c.name.padEnd(24)} ${
+          c.violations === 0 ? c.description : `${c.violations} violation(s)`
+        }`,
+    ),
   ];
   if (report.violations.length > 0) {
     lines.push("violations:", ...report.violations.map((v) => `  [${v.check}] ${v.message}`));

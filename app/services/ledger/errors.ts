@@ -15,11 +15,7 @@ export type LedgerErrorCode =
   | "append_only";
 
 export class LedgerError extends Error {
-  constructor(
-    readonly code: LedgerErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(readonly code: LedgerErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "LedgerError";
   }
@@ -27,10 +23,7 @@ export class LedgerError extends Error {
 
 /** Bad arguments: `field` names the offending one (e.g. "entries[2].amountFen"). Nothing was written. */
 export class LedgerInputError extends LedgerError {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
+  constructor(readonly field: string, message: string) {
     super("invalid_input", `${field}: ${message}`);
     this.name = "LedgerInputError";
   }
@@ -38,11 +31,7 @@ export class LedgerInputError extends LedgerError {
 
 /** A posting would take an account that must not go negative below zero (refused by the database's CHECK). */
 export class InsufficientFundsError extends LedgerError {
-  constructor(
-    readonly accountId: number | null,
-    readonly accountCode: string | null,
-    options?: { cause?: unknown },
-  ) {
+  constructor(readonly accountId: number | null, readonly accountCode: string | null, options?: { cause?: unknown }) {
     super("insufficient_funds", `ledger account ${accountCode ?? accountId ?? "?"} would go below zero`, options);
     this.name = "InsufficientFundsError";
   }
@@ -50,11 +39,7 @@ export class InsufficientFundsError extends LedgerError {
 
 /** The idempotency key was used before for a transaction with different content. */
 export class IdempotencyConflictError extends LedgerError {
-  constructor(
-    readonly idempotencyKey: string,
-    readonly existingTransactionId: number,
-    readonly differences: string[],
-  ) {
+  constructor(readonly idempotencyKey: string, readonly existingTransactionId: number, readonly differences: string[]) {
     super(
       "idempotency_conflict",
       `idempotency key "${idempotencyKey}" already posted transaction ${existingTransactionId} with different ${differences.join(", ")}`,
@@ -85,6 +70,9 @@ export function toLedgerError(error: unknown): unknown {
   }
   if (code === "23505" && constraint === "ledger_transactions_reversed_once") {
     return new LedgerError("already_reversed", "the transaction has already been reversed", { cause: error });
+  }
+  if (code === "23505" && constraint === "ledger_entries_one_per_account") {
+    return new LedgerInputError("entries", "an account appears twice in the transaction; net its amounts into one entry");
   }
   if (code === "LG001") return new LedgerError("unbalanced", text, { cause: error });
   if (code === "LG002" || code === "LG003") return new LedgerError("append_only", text, { cause: error });

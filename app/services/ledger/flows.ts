@@ -66,7 +66,12 @@ export async function postVoucherIssue(
   assertId(voucher.voucherId, "voucherId");
   assertFen(voucher.amountFen, "amountFen");
   return inTransaction(db, async (trx) => {
-    const owner: AccountOwner = { kind: "voucher", voucherId: voucher.voucherId, programmeId: voucher.programmeId, enterpriseId: voucher.enterpriseId };
+    const owner: AccountOwner = {
+      kind: "voucher",
+      voucherId: voucher.voucherId,
+      programmeId: voucher.programmeId,
+      enterpriseId: voucher.enterpriseId,
+    };
     const [budget, available] = await ensureAccounts(trx, [
       { owner: { kind: "programme", programmeId: voucher.programmeId, bureauId: voucher.bureauId }, purpose: "programme_budget" },
       { owner, purpose: "voucher_available" },
@@ -86,7 +91,8 @@ export async function postVoucherIssue(
 
 // ---- Voucher holds ----
 
-interface LockedVoucher {
+/** A voucher row locked by this transaction, with what the ledger needs to move its money. */
+export interface LockedVoucher {
   id: number;
   serial: string;
   programmeId: number;
@@ -97,20 +103,18 @@ interface LockedVoucher {
   status: VoucherStatus;
 }
 
-/**
- * Locks a voucher row. Holds take a SHARE lock (many checkouts may hold on one voucher at once; the available
- * account's row lock orders them); releases, redemptions and expiry take NO KEY UPDATE, so expiry never interleaves
- * with a hold or a release and each order's hold is measured and moved under one lock.
- */
-async function lockVoucher(db: Kysely<DB>, voucherId: number, mode: "share" | "update"): Promise<LockedVoucher> {
-  assertId(voucherId, "voucherId");
-  const query = db
-    .selectFrom("vouchers as v")
-    .innerJoin("voucher_programmes as p", "p.id", "v.programme_id")
-    .select(["v.id", "v.serial", "v.programme_id", "p.bureau_id", "v.enterprise_id", "v.amount_fen", "v.expires_at", "v.status"])
-    .where("v.id", "=", voucherId);
-  const row = await (mode === "share" ? query.forShare("v") : query.forNoKeyUpdate("v")).executeTakeFirst();
-  if (!row) throw new LedgerError("not_found", `voucher ${voucherId} does not exist`);
+const VOUCHER_COLUMNS = ["v.id", "v.serial", "v.programme_id", "p.bureau_id", "v.enterprise_id", "v.amount_fen", "v.expires_at", "v.status"] as const;
+
+function toLocked(row: {
+  id: number;
+  serial: string;
+  programme_id: number;
+  bureau_id: number;
+  enterprise_id: number;
+  amount_fen: number;
+  expires_at: Date;
+  status: VoucherStatus;
+}): LockedVoucher {
   return {
     id: row.id,
     serial: row.serial,
@@ -123,8 +127,57 @@ async function lockVoucher(db: Kysely<DB>, voucherId: number, mode: "share" | "u
   };
 }
 
+/**
+ * Locks voucher rows, in id order. Holds take a SHARE lock (many checkouts may hold on one voucher at once; the
+ * available account's row lock orders them); releases, redemptions and expiry take NO KEY UPDATE, so expiry never
+ * interleaves with a hold or a release and each order's hold is measured and moved under one lock. Reading what is
+ * held happens in a later statement, whose snapshot sees everything committed before the lock was granted.
+ */
+export async function lockVouchers(db: Kysely<DB>, voucherIds: readonly number[], mode: "share" | "update"): Promise<LockedVoucher[]> {
+  voucherIds.forEach((id, i) => assertId(id, `voucherIds[${i}]`));
+  if (voucherIds.length === 0) return [];
+  const query = db
+    .selectFrom("vouchers as v")
+    .innerJoin("voucher_programmes as p", "p.id", "v.programme_id")
+    .select(VOUCHER_COLUMNS)
+    .where("v.id", "in", [...voucherIds])
+    .orderBy("v.id");
+  const rows = await (mode === "share" ? query.forShare("v") : query.forNoKeyUpdate("v")).execute();
+  const missing = voucherIds.find((id) => !rows.some((r) => r.id === id));
+  if (missing !== undefined) throw new LedgerError("not_found", `voucher ${missing} does not exist`);
+  return rows.map(toLocked);
+}
+
+/**
+ * Locks all of an enterprise's vouchers in the programme of one of them (NO KEY UPDATE, id order): checkout takes
+ * this lock so two checkouts of one enterprise measure its yearly cap one after the other.
+ */
+export async function lockEnterpriseVouchers(db: Kysely<DB>, enterpriseId: number, anyVoucherId: number): Promise<LockedVoucher[]> {
+  assertId(enterpriseId, "enterpriseId");
+  assertId(anyVoucherId, "anyVoucherId");
+  const rows = await db
+    .selectFrom("vouchers as v")
+    .innerJoin("voucher_programmes as p", "p.id", "v.programme_id")
+    .select(VOUCHER_COLUMNS)
+    .where("v.enterprise_id", "=", enterpriseId)
+    .where("v.programme_id", "=", (eb) => eb.selectFrom("vouchers").select("programme_id").where("id", "=", anyVoucherId))
+    .orderBy("v.id")
+    .forNoKeyUpdate("v")
+    .execute();
+  return rows.map(toLocked);
+}
+
+async function lockVoucher(db: Kysely<DB>, voucherId: number, mode: "share" | "update"): Promise<LockedVoucher> {
+  const [voucher] = await lockVouchers(db, [voucherId], mode);
+  return voucher;
+}
+
 function voucherOwner(v: LockedVoucher): AccountOwner {
   return { kind: "voucher", voucherId: v.id, programmeId: v.programmeId, enterpriseId: v.enterpriseId };
+}
+
+function budgetOwner(v: LockedVoucher): AccountOwner {
+  return { kind: "programme", programmeId: v.programmeId, bureauId: v.bureauId };
 }
 
 /** Expired once its status says so or its expiry time has passed (before the expiry job got to it). */
@@ -132,17 +185,26 @@ export function isVoucherExpired(v: { status: VoucherStatus; expiresAt: Date }, 
   return v.status === "expired" || v.expiresAt.getTime() <= now.getTime();
 }
 
-/** What one order currently holds on one voucher. */
-async function heldForOrder(db: Kysely<DB>, heldAccountId: number, orderId: number): Promise<number> {
-  const row = await db
+/** What an order holds on each voucher right now (non-zero only), by voucher id. */
+export async function outstandingHolds(db: Kysely<DB>, orderId: number): Promise<{ voucherId: number; amountFen: number }[]> {
+  assertId(orderId, "orderId");
+  const rows = await db
     .selectFrom("ledger_entries as e")
     .innerJoin("ledger_transactions as t", "t.id", "e.transaction_id")
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("e.amount"), sql<number>`0`).as("sum"))
-    .where("e.account_id", "=", heldAccountId)
+    .innerJoin("ledger_accounts as a", "a.id", "e.account_id")
+    .select(["a.voucher_id", (eb) => eb.fn.sum<number>("e.amount").as("sum")])
     .where("t.order_id", "=", orderId)
-    .executeTakeFirstOrThrow();
+    .where("a.purpose", "=", "voucher_held")
+    .groupBy("a.voucher_id")
+    .having((eb) => eb.fn.sum("e.amount"), "<>", 0)
+    .orderBy("a.voucher_id")
+    .execute();
   // voucher_held is credit-normal: money held is a credit (negative amount).
-  return -Number(row.sum);
+  return rows.map((r) => ({ voucherId: r.voucher_id as number, amountFen: -Number(r.sum) }));
+}
+
+async function heldForOrder(db: Kysely<DB>, voucherId: number, orderId: number): Promise<number> {
+  return (await outstandingHolds(db, orderId)).find((h) => h.voucherId === voucherId)?.amountFen ?? 0;
 }
 
 export interface HoldInput {
@@ -155,6 +217,34 @@ export interface HoldInput {
   idempotencyKey?: string;
 }
 
+/** The hold itself, on a voucher this transaction has locked (holdVoucher, or checkout's own lock of the buyer's vouchers). */
+export async function holdLockedVoucher(
+  trx: Kysely<DB>,
+  voucher: LockedVoucher,
+  input: Omit<HoldInput, "voucherId">,
+): Promise<PostedTransaction> {
+  assertId(input.orderId, "orderId");
+  assertFen(input.amountFen, "amountFen");
+  if (isVoucherExpired(voucher, input.now ?? new Date())) throw new LedgerError("voucher_expired", `voucher ${voucher.serial} has expired`);
+  const owner = voucherOwner(voucher);
+  const posted = await postTransaction(trx, {
+    kind: "voucher_hold",
+    idempotencyKey: input.idempotencyKey ?? `order:${input.orderId}:voucher:${voucher.id}:hold`,
+    entries: [
+      { account: { owner, purpose: "voucher_available" }, amountFen: input.amountFen },
+      { account: { owner, purpose: "voucher_held" }, amountFen: -input.amountFen },
+    ],
+    links: { orderId: input.orderId, voucherId: voucher.id, programmeId: voucher.programmeId },
+  });
+  if (posted.replayed && (await heldForOrder(trx, voucher.id, input.orderId)) < input.amountFen) {
+    throw new LedgerError(
+      "hold_consumed",
+      `order ${input.orderId}'s hold on voucher ${voucher.serial} was already released or redeemed; a new attempt needs its own idempotency key`,
+    );
+  }
+  return posted;
+}
+
 /**
  * Holds part of a voucher for an order whose payment is pending (available → held). Refused when the voucher has
  * expired (LedgerError "voucher_expired") or its available balance is short (InsufficientFundsError, from the
@@ -163,32 +253,7 @@ export interface HoldInput {
 export async function holdVoucher(db: Kysely<DB>, input: HoldInput): Promise<PostedTransaction> {
   assertId(input.orderId, "orderId");
   assertFen(input.amountFen, "amountFen");
-  const now = input.now ?? new Date();
-  return inTransaction(db, async (trx) => {
-    const voucher = await lockVoucher(trx, input.voucherId, "share");
-    if (isVoucherExpired(voucher, now)) throw new LedgerError("voucher_expired", `voucher ${voucher.serial} has expired`);
-    const owner = voucherOwner(voucher);
-    const [available, held] = await ensureAccounts(trx, [
-      { owner, purpose: "voucher_available" },
-      { owner, purpose: "voucher_held" },
-    ]);
-    const posted = await postTransaction(trx, {
-      kind: "voucher_hold",
-      idempotencyKey: input.idempotencyKey ?? `order:${input.orderId}:voucher:${voucher.id}:hold`,
-      entries: [
-        { accountId: available, amountFen: input.amountFen },
-        { accountId: held, amountFen: -input.amountFen },
-      ],
-      links: { orderId: input.orderId, voucherId: voucher.id, programmeId: voucher.programmeId },
-    });
-    if (posted.replayed && (await heldForOrder(trx, held, input.orderId)) < input.amountFen) {
-      throw new LedgerError(
-        "hold_consumed",
-        `order ${input.orderId}'s hold on voucher ${voucher.serial} was already released or redeemed; a new attempt needs its own idempotency key`,
-      );
-    }
-    return posted;
-  });
+  return inTransaction(db, async (trx) => holdLockedVoucher(trx, await lockVoucher(trx, input.voucherId, "share"), input));
 }
 
 export interface ReleaseInput {
@@ -199,6 +264,34 @@ export interface ReleaseInput {
   idempotencyKey?: string;
 }
 
+async function releaseLocked(
+  trx: Kysely<DB>,
+  voucher: LockedVoucher,
+  outstanding: number,
+  input: Omit<ReleaseInput, "voucherId">,
+): Promise<PostedTransaction | null> {
+  const key = input.idempotencyKey ?? `order:${input.orderId}:voucher:${voucher.id}:release`;
+  if (outstanding === 0) return findTransactionByKey(trx, key);
+  const expired = isVoucherExpired(voucher, input.now ?? new Date());
+  const owner = voucherOwner(voucher);
+  const posted = await postTransaction(trx, {
+    kind: "voucher_release",
+    idempotencyKey: key,
+    entries: [
+      { account: { owner, purpose: "voucher_held" }, amountFen: outstanding },
+      expired
+        ? { account: { owner: budgetOwner(voucher), purpose: "programme_budget" }, amountFen: -outstanding }
+        : { account: { owner, purpose: "voucher_available" }, amountFen: -outstanding },
+    ],
+    links: { orderId: input.orderId, voucherId: voucher.id, programmeId: voucher.programmeId },
+    memo: expired ? "voucher expired: released to the programme budget" : null,
+  });
+  if (posted.replayed) {
+    throw new LedgerError("hold_consumed", `key "${key}" already released an earlier hold; pass a new idempotency key`);
+  }
+  return posted;
+}
+
 /**
  * Releases what an order holds on a voucher: back to the voucher, or to the programme's budget when the voucher has
  * expired meanwhile. Returns the earlier release when there is nothing left to release (a retry), or null when the
@@ -206,34 +299,9 @@ export interface ReleaseInput {
  */
 export async function releaseVoucherHold(db: Kysely<DB>, input: ReleaseInput): Promise<PostedTransaction | null> {
   assertId(input.orderId, "orderId");
-  const now = input.now ?? new Date();
   return inTransaction(db, async (trx) => {
     const voucher = await lockVoucher(trx, input.voucherId, "update");
-    const key = input.idempotencyKey ?? `order:${input.orderId}:voucher:${voucher.id}:release`;
-    const owner = voucherOwner(voucher);
-    const expired = isVoucherExpired(voucher, now);
-    const [held, destination] = await ensureAccounts(trx, [
-      { owner, purpose: "voucher_held" },
-      expired
-        ? { owner: { kind: "programme", programmeId: voucher.programmeId, bureauId: voucher.bureauId }, purpose: "programme_budget" }
-        : { owner, purpose: "voucher_available" },
-    ]);
-    const outstanding = await heldForOrder(trx, held, input.orderId);
-    if (outstanding === 0) return findTransactionByKey(trx, key);
-    const posted = await postTransaction(trx, {
-      kind: "voucher_release",
-      idempotencyKey: key,
-      entries: [
-        { accountId: held, amountFen: outstanding },
-        { accountId: destination, amountFen: -outstanding },
-      ],
-      links: { orderId: input.orderId, voucherId: voucher.id, programmeId: voucher.programmeId },
-      memo: expired ? "voucher expired: released to the programme budget" : null,
-    });
-    if (posted.replayed) {
-      throw new LedgerError("hold_consumed", `key "${key}" already released an earlier hold; pass a new idempotency key`);
-    }
-    return posted;
+    return releaseLocked(trx, voucher, await heldForOrder(trx, voucher.id, input.orderId), input);
   });
 }
 
@@ -246,6 +314,39 @@ export interface RedeemInput {
   idempotencyKey?: string;
 }
 
+async function redeemLocked(
+  trx: Kysely<DB>,
+  voucher: LockedVoucher,
+  outstanding: number,
+  input: Omit<RedeemInput, "voucherId">,
+): Promise<PostedTransaction> {
+  const key = input.idempotencyKey ?? `order:${input.orderId}:voucher:${voucher.id}:post`;
+  if (outstanding === 0) {
+    const earlier = await findTransactionByKey(trx, key);
+    if (earlier) return earlier;
+    throw new LedgerError("no_hold", `order ${input.orderId} holds nothing on voucher ${voucher.serial}`);
+  }
+  const posted = await postTransaction(trx, {
+    kind: "voucher_post",
+    idempotencyKey: key,
+    entries: [
+      { account: { owner: voucherOwner(voucher), purpose: "voucher_held" }, amountFen: outstanding },
+      {
+        account: {
+          owner: { kind: "programme_institution", programmeId: voucher.programmeId, institutionId: input.institutionId },
+          purpose: "voucher_reimbursable",
+        },
+        amountFen: -outstanding,
+      },
+    ],
+    links: { orderId: input.orderId, voucherId: voucher.id, programmeId: voucher.programmeId, contractId: input.contractId ?? null },
+  });
+  if (posted.replayed) {
+    throw new LedgerError("hold_consumed", `key "${key}" already redeemed an earlier hold; pass a new idempotency key`);
+  }
+  return posted;
+}
+
 /**
  * Redeems what an order holds on a voucher into the purchase (held → owed to the institution by the programme).
  * Allowed after the voucher's expiry: the hold was taken while it was valid. Throws "no_hold" when the order holds
@@ -256,31 +357,28 @@ export async function redeemVoucherHold(db: Kysely<DB>, input: RedeemInput): Pro
   assertId(input.institutionId, "institutionId");
   return inTransaction(db, async (trx) => {
     const voucher = await lockVoucher(trx, input.voucherId, "update");
-    const key = input.idempotencyKey ?? `order:${input.orderId}:voucher:${voucher.id}:post`;
-    const [held, reimbursable] = await ensureAccounts(trx, [
-      { owner: voucherOwner(voucher), purpose: "voucher_held" },
-      { owner: { kind: "programme_institution", programmeId: voucher.programmeId, institutionId: input.institutionId }, purpose: "voucher_reimbursable" },
-    ]);
-    const outstanding = await heldForOrder(trx, held, input.orderId);
-    if (outstanding === 0) {
-      const earlier = await findTransactionByKey(trx, key);
-      if (earlier) return earlier;
-      throw new LedgerError("no_hold", `order ${input.orderId} holds nothing on voucher ${voucher.serial}`);
-    }
-    const posted = await postTransaction(trx, {
-      kind: "voucher_post",
-      idempotencyKey: key,
-      entries: [
-        { accountId: held, amountFen: outstanding },
-        { accountId: reimbursable, amountFen: -outstanding },
-      ],
-      links: { orderId: input.orderId, voucherId: voucher.id, programmeId: voucher.programmeId, contractId: input.contractId ?? null },
-    });
-    if (posted.replayed) {
-      throw new LedgerError("hold_consumed", `key "${key}" already redeemed an earlier hold; pass a new idempotency key`);
-    }
-    return posted;
+    return redeemLocked(trx, voucher, await heldForOrder(trx, voucher.id, input.orderId), input);
   });
+}
+
+/** Locks the vouchers an order has held on (in id order), then reads what it holds on each. */
+async function lockOrderHolds(trx: Kysely<DB>, orderId: number): Promise<{ voucher: LockedVoucher; amountFen: number }[]> {
+  assertId(orderId, "orderId");
+  const vouchers = (
+    await trx
+      .selectFrom("vouchers as v")
+      .innerJoin("voucher_programmes as p", "p.id", "v.programme_id")
+      .select(VOUCHER_COLUMNS)
+      .where("v.id", "in", (eb) =>
+        eb.selectFrom("ledger_transactions").select("voucher_id").where("order_id", "=", orderId).where("kind", "=", "voucher_hold"),
+      )
+      .orderBy("v.id")
+      .forNoKeyUpdate("v")
+      .execute()
+  ).map(toLocked);
+  if (vouchers.length === 0) return [];
+  const holds = await outstandingHolds(trx, orderId);
+  return vouchers.map((voucher) => ({ voucher, amountFen: holds.find((h) => h.voucherId === voucher.id)?.amountFen ?? 0 }));
 }
 
 /**
@@ -324,29 +422,13 @@ export async function expireVoucher(
 
 // ---- Orders: holds by order, payments, refunds ----
 
-/** What an order holds on each voucher right now (non-zero only), by voucher id. */
-export async function outstandingHolds(db: Kysely<DB>, orderId: number): Promise<{ voucherId: number; amountFen: number }[]> {
-  assertId(orderId, "orderId");
-  const rows = await db
-    .selectFrom("ledger_entries as e")
-    .innerJoin("ledger_transactions as t", "t.id", "e.transaction_id")
-    .innerJoin("ledger_accounts as a", "a.id", "e.account_id")
-    .select(["a.voucher_id", (eb) => eb.fn.sum<number>("e.amount").as("sum")])
-    .where("t.order_id", "=", orderId)
-    .where("a.purpose", "=", "voucher_held")
-    .groupBy("a.voucher_id")
-    .having((eb) => eb.fn.sum("e.amount"), "<>", 0)
-    .orderBy("a.voucher_id")
-    .execute();
-  return rows.map((r) => ({ voucherId: r.voucher_id as number, amountFen: -Number(r.sum) }));
-}
-
 /** Releases every hold of an order (checkout cancelled, session expired, reservation lapsed). */
 export async function releaseOrderHolds(db: Kysely<DB>, input: { orderId: number; now?: Date }): Promise<PostedTransaction[]> {
   return inTransaction(db, async (trx) => {
     const released: PostedTransaction[] = [];
-    for (const hold of await outstandingHolds(trx, input.orderId)) {
-      const posted = await releaseVoucherHold(trx, { voucherId: hold.voucherId, orderId: input.orderId, now: input.now });
+    for (const { voucher, amountFen } of await lockOrderHolds(trx, input.orderId)) {
+      if (amountFen === 0) continue;
+      const posted = await releaseLocked(trx, voucher, amountFen, input);
       if (posted) released.push(posted);
     }
     return released;
@@ -358,10 +440,11 @@ export async function redeemOrderHolds(
   db: Kysely<DB>,
   input: { orderId: number; institutionId: number; contractId?: number | null },
 ): Promise<PostedTransaction[]> {
+  assertId(input.institutionId, "institutionId");
   return inTransaction(db, async (trx) => {
     const posted: PostedTransaction[] = [];
-    for (const hold of await outstandingHolds(trx, input.orderId)) {
-      posted.push(await redeemVoucherHold(trx, { ...input, voucherId: hold.voucherId }));
+    for (const { voucher, amountFen } of await lockOrderHolds(trx, input.orderId)) {
+      if (amountFen !== 0) posted.push(await redeemLocked(trx, voucher, amountFen, input));
     }
     return posted;
   });
@@ -398,27 +481,30 @@ async function postPayment(
   const feeBps = input.feeBps ?? env().PLATFORM_FEE_BPS;
   assertBps(feeBps, "feeBps");
   const fee = platformFeeFen(input.amountFen, feeBps);
-  return inTransaction(db, async (trx) => {
-    const [clearing, revenue, payable] = await ensureAccounts(trx, [
-      { owner: platform, purpose: kind === "card_payment" ? "stripe_clearing" : "bank_clearing" },
-      { owner: platform, purpose: "platform_fee_revenue" },
-      { owner: { kind: "organisation", organisationId: input.institutionId }, purpose: "institution_payable" },
-    ]);
-    const entries: EntryInput[] = [{ accountId: clearing, amountFen: input.amountFen }];
-    if (fee > 0) entries.push({ accountId: revenue, amountFen: -fee });
-    if (input.amountFen - fee > 0) entries.push({ accountId: payable, amountFen: -(input.amountFen - fee) });
-    return postTransaction(trx, {
-      kind,
-      idempotencyKey: input.idempotencyKey ?? `order:${input.orderId}:${kind}`,
-      entries,
-      links: { orderId: input.orderId, contractId: input.contractId ?? null, stripeEventId: extra.stripeEventId ?? null },
-      memo: input.memo ?? null,
+  const entries: EntryInput[] = [
+    { account: { owner: platform, purpose: kind === "card_payment" ? "stripe_clearing" : "bank_clearing" }, amountFen: input.amountFen },
+  ];
+  if (fee > 0) entries.push({ account: { owner: platform, purpose: "platform_fee_revenue" }, amountFen: -fee });
+  if (input.amountFen - fee > 0) {
+    entries.push({
+      account: { owner: { kind: "organisation", organisationId: input.institutionId }, purpose: "institution_payable" },
+      amountFen: -(input.amountFen - fee),
     });
+  }
+  return postTransaction(db, {
+    kind,
+    idempotencyKey: input.idempotencyKey ?? `order:${input.orderId}:${kind}`,
+    entries,
+    links: { orderId: input.orderId, contractId: input.contractId ?? null, stripeEventId: extra.stripeEventId ?? null },
+    memo: input.memo ?? null,
   });
 }
 
 /** The card (or Alipay / WeChat Pay) part of an order, paid through Stripe. */
-export async function recordCardPayment(db: Kysely<DB>, input: PaymentInput & { stripeEventId?: string | null }): Promise<PostedTransaction> {
+export async function recordCardPayment(
+  db: Kysely<DB>,
+  input: PaymentInput & { stripeEventId?: string | null },
+): Promise<PostedTransaction> {
   return postPayment(db, "card_payment", input, { stripeEventId: input.stripeEventId });
 }
 
@@ -556,7 +642,10 @@ export async function postReimbursementPaid(
     return postTransaction(trx, {
       kind: "reimbursement_paid",
       idempotencyKey: `reimbursement-batch:${input.batchId}:paid`,
-      entries: [{ accountId: ids[0], amountFen: -total }, ...input.lines.map((l, i) => ({ accountId: ids[i + 1], amountFen: l.amountFen }))],
+      entries: [
+        { accountId: ids[0], amountFen: -total },
+        ...input.lines.map((l, i) => ({ accountId: ids[i + 1], amountFen: l.amountFen })),
+      ],
       links: { programmeId: input.programmeId, reimbursementBatchId: input.batchId },
       memo: `paid: ${input.paymentReference}`,
     });

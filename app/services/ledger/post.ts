@@ -1,12 +1,13 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { LEDGER_TRANSACTION_KINDS, type DB, type LedgerTransactionKind } from "../../../db/schema";
+import { ensureAccounts, specCode, type AccountSpec } from "./accounts";
 import { IdempotencyConflictError, LedgerError, LedgerInputError, toLedgerError } from "./errors";
 
-/** One leg of a transaction: signed fen, debit positive and credit negative (see db/migrations/0004_ledger.ts). */
-export interface EntryInput {
-  accountId: number;
-  amountFen: number;
-}
+/**
+ * One leg of a transaction: signed fen, debit positive and credit negative (see db/migrations/0004_ledger.ts). The
+ * account is given by id, or by owner and purpose (found by its code in the same statement, created when missing).
+ */
+export type EntryInput = { accountId: number; amountFen: number } | { account: AccountSpec; amountFen: number };
 
 /** What a transaction is about. Order and contract ids are plain ids (no foreign key); a missing link is null. */
 export interface TransactionLinks {
@@ -92,28 +93,35 @@ function validate(input: PostTransactionInput, reversesTransactionId: number | n
   if (!Array.isArray(input.entries) || input.entries.length < 2) {
     throw new LedgerInputError("entries", "a transaction needs at least two entries");
   }
-  const seen = new Set<number>();
+  const seen = new Set<string>();
   let sum = 0n;
-  input.entries.forEach((e, i) => {
-    if (!Number.isSafeInteger(e.accountId) || e.accountId <= 0) {
+  const entries = input.entries.map((e, i): ResolvedEntry => {
+    let accountId: number | null = null;
+    let code: string | null = null;
+    let spec: AccountSpec | null = null;
+    if ("account" in e) {
+      spec = e.account;
+      code = specCode(e.account);
+    } else if (!Number.isSafeInteger(e.accountId) || e.accountId <= 0) {
       throw new LedgerInputError(`entries[${i}].accountId`, `must be a positive id, got ${String(e.accountId)}`);
+    } else {
+      accountId = e.accountId;
     }
     if (!Number.isSafeInteger(e.amountFen) || e.amountFen === 0) {
       throw new LedgerInputError(`entries[${i}].amountFen`, `must be a non-zero whole number of fen, got ${String(e.amountFen)}`);
     }
-    if (seen.has(e.accountId)) {
-      throw new LedgerInputError(`entries[${i}].accountId`, `account ${e.accountId} appears twice; net its amounts into one entry`);
+    const identity = code ?? `#${accountId}`;
+    if (seen.has(identity)) {
+      throw new LedgerInputError(`entries[${i}]`, `account ${identity} appears twice; net its amounts into one entry`);
     }
-    seen.add(e.accountId);
+    seen.add(identity);
     sum += BigInt(e.amountFen);
+    return { accountId, code, spec, amountFen: e.amountFen };
   });
   if (sum !== 0n) throw new LedgerInputError("entries", `amounts must sum to zero, they sum to ${sum} fen`);
   if (input.memo != null && (typeof input.memo !== "string" || input.memo.length > 500)) {
     throw new LedgerInputError("memo", "must be text of at most 500 characters");
   }
-  // Sorted by account id: the entry trigger locks each account row as it goes, so every posting takes its locks in
-  // the same order and two postings can never wait on each other in a cycle.
-  const entries = [...input.entries].map((e) => ({ accountId: e.accountId, amountFen: e.amountFen })).sort((a, b) => a.accountId - b.accountId);
   return { entries, links: normaliseLinks(input.links) };
 }
 
@@ -130,55 +138,96 @@ export function postTransaction(db: Kysely<DB>, input: PostTransactionInput): Pr
   return post(db, input, null);
 }
 
+interface ResolvedEntry {
+  accountId: number | null;
+  code: string | null;
+  spec: AccountSpec | null;
+  amountFen: number;
+}
+
+interface InsertedRow {
+  id: number;
+  effective_at: Date;
+  created_at: Date;
+  entries: { account_id: number; amount: number; balance_after: number }[] | null;
+}
+
+/**
+ * One statement inserts the transaction and its entries (accounts given by code are resolved by a join), so a
+ * posting costs one round trip. Entries go in sorted by account id: the entry trigger locks each account row as it
+ * goes, so every posting takes its locks in the same order and two postings never wait on each other in a cycle.
+ * On an idempotency-key conflict the transaction insert does nothing and neither do the entries.
+ */
+function insertStatement(input: PostTransactionInput, entries: ResolvedEntry[], links: Required<TransactionLinks>, reverses: number | null) {
+  const values = sql.join(entries.map((e) => sql`(${e.code}::text, ${e.accountId}::bigint, ${e.amountFen}::bigint)`));
+  return sql<InsertedRow>`
+    with t as (
+      insert into ledger_transactions (kind, idempotency_key, reverses_transaction_id, order_id, contract_id, voucher_id,
+        programme_id, reimbursement_batch_id, stripe_event_id, memo, effective_at)
+      values (${input.kind}, ${input.idempotencyKey}, ${reverses}, ${links.orderId}, ${links.contractId}, ${links.voucherId},
+        ${links.programmeId}, ${links.reimbursementBatchId}, ${links.stripeEventId}, ${input.memo ?? null},
+        coalesce(${input.effectiveAt ?? null}::timestamptz, now()))
+      on conflict (idempotency_key) do nothing
+      returning id, effective_at, created_at
+    ), legs (code, account_id, amount) as (
+      values ${values}
+    ), e as (
+      insert into ledger_entries (transaction_id, account_id, amount)
+      select t.id, coalesce(legs.account_id, a.id), legs.amount
+        from t cross join legs left join ledger_accounts a on a.code = legs.code
+       where coalesce(legs.account_id, a.id) is not null
+       order by coalesce(legs.account_id, a.id)
+      returning account_id, amount, balance_after
+    )
+    select t.id, t.effective_at, t.created_at,
+           (select json_agg(json_build_object('account_id', e.account_id, 'amount', e.amount, 'balance_after', e.balance_after)) from e) as entries
+      from t`;
+}
+
 async function post(db: Kysely<DB>, input: PostTransactionInput, reversesTransactionId: number | null): Promise<PostedTransaction> {
   const { entries, links } = validate(input, reversesTransactionId);
   if (!db.isTransaction) return db.transaction().execute((trx) => post(trx, input, reversesTransactionId));
 
-  let inserted;
+  let row: InsertedRow | undefined;
   try {
-    inserted = await db
-      .insertInto("ledger_transactions")
-      .values({
-        kind: input.kind,
-        idempotency_key: input.idempotencyKey,
-        reverses_transaction_id: reversesTransactionId,
-        order_id: links.orderId,
-        contract_id: links.contractId,
-        voucher_id: links.voucherId,
-        programme_id: links.programmeId,
-        reimbursement_batch_id: links.reimbursementBatchId,
-        stripe_event_id: links.stripeEventId,
-        memo: input.memo ?? null,
-        ...(input.effectiveAt ? { effective_at: input.effectiveAt } : {}),
-      })
-      .onConflict((oc) => oc.column("idempotency_key").doNothing())
-      .returning(["id", "effective_at", "created_at"])
-      .executeTakeFirst();
+    [row] = (await insertStatement(input, entries, links, reversesTransactionId).execute(db)).rows;
   } catch (error) {
     throw toLedgerError(error);
   }
-  if (!inserted) return replay(db, input, entries, links, reversesTransactionId);
+  if (!row) return replay(db, input, entries, links, reversesTransactionId);
 
-  let rows;
-  try {
-    rows = await db
-      .insertInto("ledger_entries")
-      .values(entries.map((e) => ({ transaction_id: inserted.id, account_id: e.accountId, amount: e.amountFen })))
-      .returning(["account_id", "amount", "balance_after"])
-      .execute();
-  } catch (error) {
-    throw toLedgerError(error);
+  const posted = (row.entries ?? []).map((e) => ({ accountId: e.account_id, amountFen: e.amount, balanceAfterFen: e.balance_after }));
+  if (posted.length < entries.length) {
+    // An account given by owner and purpose did not exist yet: create it and post the remaining legs into the same
+    // (still open) transaction. Rare: each account is created once.
+    const ids = await ensureAccounts(db, entries.flatMap((e) => (e.spec ? [e.spec] : [])));
+    const byCode = new Map(entries.flatMap((e) => (e.code ? [e.code] : [])).map((code, i) => [code, ids[i]]));
+    const done = new Set(posted.map((e) => e.accountId));
+    const rest = entries
+      .map((e) => ({ accountId: e.accountId ?? (byCode.get(e.code as string) as number), amountFen: e.amountFen }))
+      .filter((e) => !done.has(e.accountId))
+      .sort((a, b) => a.accountId - b.accountId);
+    try {
+      const more = await db
+        .insertInto("ledger_entries")
+        .values(rest.map((e) => ({ transaction_id: row.id, account_id: e.accountId, amount: e.amountFen })))
+        .returning(["account_id", "amount", "balance_after"])
+        .execute();
+      posted.push(...more.map((e) => ({ accountId: e.account_id, amountFen: e.amount, balanceAfterFen: e.balance_after })));
+    } catch (error) {
+      throw toLedgerError(error);
+    }
   }
   return {
-    id: inserted.id,
+    id: row.id,
     kind: input.kind,
     idempotencyKey: input.idempotencyKey,
     reversesTransactionId,
     links,
     memo: input.memo ?? null,
-    effectiveAt: inserted.effective_at,
-    createdAt: inserted.created_at,
-    entries: rows.map((r) => ({ accountId: r.account_id, amountFen: r.amount, balanceAfterFen: r.balance_after })),
+    effectiveAt: row.effective_at,
+    createdAt: row.created_at,
+    entries: posted.sort((a, b) => a.accountId - b.accountId),
     replayed: false,
   };
 }
@@ -186,11 +235,18 @@ async function post(db: Kysely<DB>, input: PostTransactionInput, reversesTransac
 async function replay(
   db: Kysely<DB>,
   input: PostTransactionInput,
-  entries: EntryInput[],
+  resolved: ResolvedEntry[],
   links: Required<TransactionLinks>,
   reversesTransactionId: number | null,
 ): Promise<PostedTransaction> {
   const existing = await findTransactionByKey(db, input.idempotencyKey);
+  const codes = resolved.flatMap((e) => (e.code ? [e.code] : []));
+  const found =
+    codes.length === 0 ? [] : await db.selectFrom("ledger_accounts").select(["id", "code"]).where("code", "in", codes).execute();
+  const idOf = new Map(found.map((a) => [a.code, a.id]));
+  const entries = resolved
+    .map((e) => ({ accountId: e.accountId ?? idOf.get(e.code as string) ?? 0, amountFen: e.amountFen }))
+    .sort((a, b) => a.accountId - b.accountId);
   if (!existing) throw new LedgerError("not_found", `idempotency key "${input.idempotencyKey}" conflicted but no transaction has it`);
   const differences: string[] = [];
   if (existing.kind !== input.kind) differences.push("kind");
@@ -265,12 +321,7 @@ export function findTransaction(db: Kysely<DB>, id: number): Promise<PostedTrans
  * Kinds a correction may reverse. Holds, releases, issues and expiries are voucher state moves with their own flows
  * (release a hold rather than reverse it), so that an expired voucher's money goes back to the programme.
  */
-export const REVERSIBLE_KINDS: readonly LedgerTransactionKind[] = [
-  "card_payment",
-  "bank_transfer",
-  "voucher_post",
-  "institution_payout",
-];
+export const REVERSIBLE_KINDS: readonly LedgerTransactionKind[] = ["card_payment", "bank_transfer", "voucher_post", "institution_payout"];
 
 export interface ReverseTransactionInput {
   transactionId: number;

@@ -6,6 +6,8 @@ export type RangeParseResult = { ok: true; range: DateRange } | { ok: false; par
 
 const MIN_DATE = "1900-01-01";
 const MAX_DATE = "9999-12-31";
+/** A public endpoint answers month by month: a range of centuries would be a denial of service, not a question. */
+const MAX_YEARS = 100;
 
 function readDate(params: URLSearchParams, name: "from" | "to"): { ok: true; value: string | null } | { ok: false; message: string } {
   const raw = params.get(name);
@@ -30,6 +32,8 @@ export function parseRangeParams(params: URLSearchParams, defaults?: DateRange):
   if (!range.from) return { ok: false, parameter: "from", message: "from is required (YYYY-MM-DD)" };
   if (!range.to) return { ok: false, parameter: "to", message: "to is required (YYYY-MM-DD)" };
   if (range.from > range.to) return { ok: false, parameter: "to", message: `to (${range.to}) is before from (${range.from})` };
+  if (Number(range.to.slice(0, 4)) - Number(range.from.slice(0, 4)) > MAX_YEARS)
+    return { ok: false, parameter: "to", message: `the range may span at most ${MAX_YEARS} years` };
   return { ok: true, range: { from: range.from, to: range.to } };
 }
 

@@ -71,7 +71,12 @@ export async function applyForVoucher(
 }
 
 /** The enterprise withdraws its own pending application. */
-export async function withdrawApplication(db: Kysely<DB>, actor: Actor, applicationId: number, now: Date = new Date()): Promise<{ ok: boolean }> {
+export async function withdrawApplication(
+  db: Kysely<DB>,
+  actor: Actor,
+  applicationId: number,
+  now: Date = new Date(),
+): Promise<{ ok: boolean }> {
   const result = await db
     .updateTable("voucher_applications")
     .set({ status: "withdrawn", decided_at: now, decided_by: actor.userId })
@@ -116,7 +121,17 @@ export async function approveApplication(
       const app = await trx
         .selectFrom("voucher_applications as a")
         .innerJoin("voucher_programmes as p", "p.id", "a.programme_id")
-        .select(["a.id", "a.status", "a.enterprise_id", "p.id as programme_id", "p.bureau_id", "p.year", "p.status as programme_status", "p.valid_to", "p.voucher_amount_fen"])
+        .select([
+          "a.id",
+          "a.status",
+          "a.enterprise_id",
+          "p.id as programme_id",
+          "p.bureau_id",
+          "p.year",
+          "p.status as programme_status",
+          "p.valid_to",
+          "p.voucher_amount_fen",
+        ])
         .where("a.id", "=", applicationId)
         .forUpdate("a")
         .executeTakeFirst();

@@ -33,8 +33,10 @@ const programmeSchema = z
   })
   .superRefine((v, ctx) => {
     if (v.validTo < v.validFrom) ctx.addIssue({ code: "custom", path: ["validTo"], message: "vouchers.error.validToBeforeFrom" });
-    if (v.voucherAmount > v.totalBudget) ctx.addIssue({ code: "custom", path: ["voucherAmount"], message: "vouchers.error.voucherAboveBudget" });
-    else if (v.voucherAmount > v.yearlyCap) ctx.addIssue({ code: "custom", path: ["voucherAmount"], message: "vouchers.error.voucherAboveCap" });
+    if (v.voucherAmount > v.totalBudget)
+      ctx.addIssue({ code: "custom", path: ["voucherAmount"], message: "vouchers.error.voucherAboveBudget" });
+    else if (v.voucherAmount > v.yearlyCap)
+      ctx.addIssue({ code: "custom", path: ["voucherAmount"], message: "vouchers.error.voucherAboveCap" });
   });
 
 export type ProgrammeField = keyof z.input<typeof programmeSchema>;
@@ -148,7 +150,10 @@ export interface ProgrammeSummary {
 }
 
 /** Programmes with their figures straight from the ledger's balances, newest year first. */
-export async function listProgrammes(db: Kysely<DB>, filter: { bureauId?: number; programmeId?: number } = {}): Promise<ProgrammeSummary[]> {
+export async function listProgrammes(
+  db: Kysely<DB>,
+  filter: { bureauId?: number; programmeId?: number } = {},
+): Promise<ProgrammeSummary[]> {
   let query = db
     .selectFrom("voucher_programmes as p")
     .select([
@@ -164,12 +169,24 @@ export async function listProgrammes(db: Kysely<DB>, filter: { bureauId?: number
       "p.valid_from",
       "p.valid_to",
       "p.qualifying_modes",
-      sql<number>`coalesce((select sum(balance) from ledger_accounts a where a.programme_id = p.id and a.purpose = 'programme_budget'), 0)::bigint`.as("budget"),
-      sql<number>`coalesce((select sum(balance) from ledger_accounts a where a.programme_id = p.id and a.purpose = 'programme_fund'), 0)::bigint`.as("fund"),
-      sql<number>`coalesce((select sum(balance) from ledger_accounts a where a.programme_id = p.id and a.purpose = 'voucher_available'), 0)::bigint`.as("available"),
-      sql<number>`coalesce((select sum(balance) from ledger_accounts a where a.programme_id = p.id and a.purpose = 'voucher_held'), 0)::bigint`.as("held"),
-      sql<number>`coalesce((select sum(balance) from ledger_accounts a where a.programme_id = p.id and a.purpose = 'voucher_reimbursable'), 0)::bigint`.as("owed"),
-      sql<number>`coalesce((select sum(balance) from ledger_accounts a where a.programme_id = p.id and a.purpose = 'reimbursement_in_payment'), 0)::bigint`.as("in_payment"),
+      sql<number>`coalesce((select sum(balance) from ledger_accounts a where a.programme_id = p.id and a.purpose = 'programme_budget'), 0)::bigint`.as(
+        "budget",
+      ),
+      sql<number>`coalesce((select sum(balance) from ledger_accounts a where a.programme_id = p.id and a.purpose = 'programme_fund'), 0)::bigint`.as(
+        "fund",
+      ),
+      sql<number>`coalesce((select sum(balance) from ledger_accounts a where a.programme_id = p.id and a.purpose = 'voucher_available'), 0)::bigint`.as(
+        "available",
+      ),
+      sql<number>`coalesce((select sum(balance) from ledger_accounts a where a.programme_id = p.id and a.purpose = 'voucher_held'), 0)::bigint`.as(
+        "held",
+      ),
+      sql<number>`coalesce((select sum(balance) from ledger_accounts a where a.programme_id = p.id and a.purpose = 'voucher_reimbursable'), 0)::bigint`.as(
+        "owed",
+      ),
+      sql<number>`coalesce((select sum(balance) from ledger_accounts a where a.programme_id = p.id and a.purpose = 'reimbursement_in_payment'), 0)::bigint`.as(
+        "in_payment",
+      ),
       sql<number>`(select count(*) from vouchers v where v.programme_id = p.id)::int`.as("vouchers"),
       sql<number>`(select count(*) from voucher_applications x where x.programme_id = p.id and x.status = 'pending')::int`.as("pending"),
     ])

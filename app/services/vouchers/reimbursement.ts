@@ -88,7 +88,8 @@ export async function createReimbursementBatch(
       .where("purpose", "=", "voucher_reimbursable")
       .orderBy("id")
       .forUpdate();
-    if (input.institutionIds) owed = owed.where("owner_organisation_id", "in", input.institutionIds.length ? [...input.institutionIds] : [0]);
+    if (input.institutionIds)
+      owed = owed.where("owner_organisation_id", "in", input.institutionIds.length ? [...input.institutionIds] : [0]);
     const lines = (await owed.execute())
       .filter((a) => a.balance > 0)
       .map((a) => ({ institutionId: a.owner_organisation_id as number, amountFen: a.balance }));

@@ -5,11 +5,7 @@ import { parseYuanToFen } from "../contracts/money";
 // Form parsing for the voucher pages. Every message is an i18n key in app/i18n/messages/vouchers.ts.
 
 export function requiredText(max: number) {
-  return z
-    .string({ error: "vouchers.error.required" })
-    .trim()
-    .min(1, "vouchers.error.required")
-    .max(max, "vouchers.error.tooLong");
+  return z.string({ error: "vouchers.error.required" }).trim().min(1, "vouchers.error.required").max(max, "vouchers.error.tooLong");
 }
 
 /** Yuan as typed ("12000", "12000.5") → integer fen > 0, by string arithmetic. */
@@ -48,7 +44,10 @@ export const calendarDate = z
   .min(1, "vouchers.error.required")
   .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), "vouchers.error.date");
 
-export const positiveId = z.coerce.number({ error: "vouchers.error.required" }).int("vouchers.error.required").positive("vouchers.error.required");
+export const positiveId = z.coerce
+  .number({ error: "vouchers.error.required" })
+  .int("vouchers.error.required")
+  .positive("vouchers.error.required");
 
 /** The first problem of each top-level field, as field → i18n key. */
 export function fieldErrorsFrom<F extends string>(error: z.ZodError): FieldErrors<F> {

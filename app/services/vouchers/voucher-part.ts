@@ -1,15 +1,11 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import { TRANSFER_MODES, type DB, type TransferMode } from "../../../db/schema";
-import { bpsShareFen, holdVoucher, InsufficientFundsError, isVoucherExpired, type PostedTransaction } from "../ledger";
+import { bpsShareFen, holdLockedVoucher, InsufficientFundsError, isVoucherExpired, lockEnterpriseVouchers, type PostedTransaction } from "../ledger";
 import { chinaDate } from "./validation";
 
 /** A refusal about the vouchers chosen for a purchase: `key` is an i18n key, `field` the form field it is about. */
 export class VoucherError extends Error {
-  constructor(
-    readonly key: string,
-    readonly field: string,
-    readonly params: Record<string, string | number> = {},
-  ) {
+  constructor(readonly key: string, readonly field: string, readonly params: Record<string, string | number> = {}) {
     super(`${field}: ${key}${Object.keys(params).length ? ` ${JSON.stringify(params)}` : ""}`);
     this.name = "VoucherError";
   }
@@ -93,18 +89,29 @@ export function computeVoucherPart(input: VoucherPartInput): VoucherPart {
   };
 }
 
-/** What an enterprise has used of a programme's yearly cap: held for pending payments plus redeemed (net of refunds). */
-export async function capUsedFen(db: Kysely<DB>, enterpriseId: number, programmeId: number): Promise<number> {
-  const { rows } = await sql<{ held: number; redeemed: number }>`
-    select
-      (select coalesce(sum(a.balance), 0)::bigint from ledger_accounts a join vouchers v on v.id = a.voucher_id
-        where a.purpose = 'voucher_held' and v.enterprise_id = ${enterpriseId} and v.programme_id = ${programmeId}) as held,
-      (select coalesce(-sum(e.amount), 0)::bigint from ledger_transactions t
-         join vouchers v on v.id = t.voucher_id
-         join ledger_entries e on e.transaction_id = t.id
-         join ledger_accounts a on a.id = e.account_id
-        where a.purpose = 'voucher_reimbursable' and v.enterprise_id = ${enterpriseId} and v.programme_id = ${programmeId}) as redeemed`.execute(db);
-  return rows[0].held + rows[0].redeemed;
+/**
+ * What an enterprise has used of a programme's yearly cap: held for pending payments plus redeemed (net of refunds),
+ * i.e. for each of its vouchers, issued − available − returned to the programme. Money returns to the programme only
+ * once a voucher has expired, so the scan of returns runs for expired vouchers only: the cost grows with the number
+ * of vouchers, not with the number of purchases.
+ */
+function capUsedSql(enterpriseId: RawBuilder<unknown>, programmeId: RawBuilder<unknown>, now: Date): RawBuilder<number> {
+  return sql<number>`(
+    select coalesce(sum(w.amount_fen - coalesce(wa.balance, 0)
+             - case when w.status = 'expired' or w.expires_at <= ${now}::timestamptz then coalesce((
+                 select -sum(e.amount) from ledger_transactions t
+                   join ledger_entries e on e.transaction_id = t.id
+                   join ledger_accounts b on b.id = e.account_id
+                  where t.voucher_id = w.id and b.purpose = 'programme_budget' and t.kind <> 'voucher_issue'), 0)
+               else 0 end), 0)::bigint
+      from vouchers w
+      left join ledger_accounts wa on wa.voucher_id = w.id and wa.purpose = 'voucher_available'
+     where w.enterprise_id = ${enterpriseId} and w.programme_id = ${programmeId})`;
+}
+
+export async function capUsedFen(db: Kysely<DB>, enterpriseId: number, programmeId: number, now: Date = new Date()): Promise<number> {
+  const { rows } = await sql<{ used: number }>`select ${capUsedSql(sql`${enterpriseId}::bigint`, sql`${programmeId}::bigint`, now)} as used`.execute(db);
+  return rows[0].used;
 }
 
 export interface VoucherQuoteInput {
@@ -136,7 +143,8 @@ export async function quoteVoucherPart(db: Kysely<DB>, input: VoucherQuoteInput)
   const ids = [...new Set(input.voucherIds)];
   if (ids.length === 0) throw new VoucherError("vouchers.error.noVoucherChosen", "vouchers");
   if (ids.length !== input.voucherIds.length) throw new VoucherError("vouchers.error.duplicateVoucher", "vouchers");
-  if (ids.length > 20 || ids.some((id) => !Number.isSafeInteger(id) || id <= 0)) throw new VoucherError("vouchers.error.voucherNotYours", "vouchers");
+  if (ids.length > 20 || ids.some((id) => !Number.isSafeInteger(id) || id <= 0))
+    throw new VoucherError("vouchers.error.voucherNotYours", "vouchers");
 
   const rows = await db
     .selectFrom("vouchers as v")
@@ -154,6 +162,7 @@ export async function quoteVoucherPart(db: Kysely<DB>, input: VoucherQuoteInput)
       "p.valid_from",
       "p.qualifying_modes",
       "a.balance",
+      capUsedSql(sql.ref("v.enterprise_id"), sql.ref("v.programme_id"), now).as("cap_used"),
     ])
     .where("v.id", "in", ids)
     .orderBy("v.id")
@@ -168,12 +177,13 @@ export async function quoteVoucherPart(db: Kysely<DB>, input: VoucherQuoteInput)
     if (isVoucherExpired({ status: r.status, expiresAt: r.expires_at }, now)) {
       throw new VoucherError("vouchers.error.voucherExpired", "vouchers", { serial: r.serial });
     }
-    if (today < r.valid_from) throw new VoucherError("vouchers.error.voucherNotYetValid", "vouchers", { serial: r.serial, date: r.valid_from });
+    if (today < r.valid_from)
+      throw new VoucherError("vouchers.error.voucherNotYetValid", "vouchers", { serial: r.serial, date: r.valid_from });
     if ((r.balance ?? 0) === 0) throw new VoucherError("vouchers.error.voucherUsedUp", "vouchers", { serial: r.serial });
   }
   if (!rows[0].qualifying_modes.includes(input.mode)) throw new VoucherError("vouchers.error.modeNotCovered", "mode");
 
-  const used = await capUsedFen(db, input.enterpriseId, programmeId);
+  const used = rows[0].cap_used;
   const part = computeVoucherPart({
     priceFen: input.priceFen,
     coverageBps: rows[0].coverage_bps,
@@ -201,24 +211,22 @@ export async function holdVouchersForOrder(
 ): Promise<{ quote: VoucherQuote; holds: PostedTransaction[] }> {
   const work = async (trx: Kysely<DB>) => {
     const first = input.voucherIds[0];
-    if (Number.isSafeInteger(first)) {
-      await trx
-        .selectFrom("vouchers")
-        .select("id")
-        .where("enterprise_id", "=", input.enterpriseId)
-        .where("programme_id", "=", (eb) => eb.selectFrom("vouchers").select("programme_id").where("id", "=", first))
-        .orderBy("id")
-        .forNoKeyUpdate()
-        .execute();
-    }
+    const locked = new Map(
+      (Number.isSafeInteger(first) ? await lockEnterpriseVouchers(trx, input.enterpriseId, first) : []).map((v) => [v.id, v]),
+    );
     const quote = await quoteVoucherPart(trx, input);
     if (input.expectedVoucherPartFen !== undefined && input.expectedVoucherPartFen !== quote.voucherPartFen) {
-      throw new VoucherError("vouchers.error.partChanged", "vouchers", { expected: input.expectedVoucherPartFen, now: quote.voucherPartFen });
+      throw new VoucherError("vouchers.error.partChanged", "vouchers", {
+        expected: input.expectedVoucherPartFen,
+        now: quote.voucherPartFen,
+      });
     }
     if (quote.voucherPartFen === 0) throw new VoucherError(`vouchers.error.zeroPart.${quote.limitedBy}`, "vouchers");
     const holds: PostedTransaction[] = [];
     for (const a of quote.allocations) {
-      holds.push(await holdVoucher(trx, { voucherId: a.voucherId, orderId: input.orderId, amountFen: a.amountFen, now: input.now }));
+      const voucher = locked.get(a.voucherId);
+      if (!voucher) throw new VoucherError("vouchers.error.voucherNotYours", "vouchers");
+      holds.push(await holdLockedVoucher(trx, voucher, { orderId: input.orderId, amountFen: a.amountFen, now: input.now }));
     }
     return { quote, holds };
   };

@@ -122,7 +122,15 @@ export async function getWallet(
              where a.purpose = 'voucher_held' and a.owner_organisation_id = ${enterpriseId} and t.order_id is not null
              group by a.voucher_id, t.order_id having sum(e.amount) <> 0
              order by since`.execute(db),
-          sql<{ id: number; created_at: Date; kind: LedgerTransactionKind; voucher_id: number; order_id: number | null; available: number; held: number }>`
+          sql<{
+            id: number;
+            created_at: Date;
+            kind: LedgerTransactionKind;
+            voucher_id: number;
+            order_id: number | null;
+            available: number;
+            held: number;
+          }>`
             select t.id, t.created_at, t.kind, a.voucher_id, t.order_id,
                    coalesce(sum(-e.amount) filter (where a.purpose = 'voucher_available'), 0)::bigint as available,
                    coalesce(sum(-e.amount) filter (where a.purpose = 'voucher_held'), 0)::bigint as held
@@ -138,7 +146,7 @@ export async function getWallet(
   const programmes = [...new Map(vouchers.map((v) => [v.programme_id, v])).values()];
   const caps = await Promise.all(
     programmes.map(async (p) => {
-      const used = await capUsedFen(db, enterpriseId, p.programme_id);
+      const used = await capUsedFen(db, enterpriseId, p.programme_id, now);
       return {
         programmeId: p.programme_id,
         programmeName: p.programme_name,

@@ -1,0 +1,285 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import "~/components/charts/charts.css";
+import "~/styles/vouchers.css";
+import { getDb } from "~/db.server";
+import { DEFAULT_LOCALE, formatFen, isLocale, translator, type Locale } from "~/i18n";
+import { useLocale, useT } from "~/i18n/context";
+import { approveApplication, getProgramme, listApplications, rejectApplication, setProgrammeStatus } from "~/services/vouchers";
+import { requireUser } from "~/session.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
+  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return [{ title: `${loaded?.programme.name ?? t("vouchers.bureau.title")} · ${t("app.name")}` }];
+};
+
+function programmeId(raw: string | undefined): number {
+  const id = Number(raw);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new Response("Not found", { status: 404 });
+  return id;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request, ["bureau"]);
+  const db = await getDb();
+  const id = programmeId(params.programmeId);
+  const programme = await getProgramme(db, id);
+  if (!programme || programme.bureauId !== user.organisationId) throw new Response("Not found", { status: 404 });
+  const [pending, decided] = await Promise.all([
+    listApplications(db, { programmeId: id, status: "pending", limit: 500 }),
+    listApplications(db, { programmeId: id, limit: 100 }),
+  ]);
+  const iso = <T extends { createdAt: Date; decidedAt: Date | null }>(a: T) => ({
+    ...a,
+    createdAt: a.createdAt.toISOString(),
+    decidedAt: a.decidedAt?.toISOString() ?? null,
+  });
+  return { programme, pending: pending.map(iso), decided: decided.filter((a) => a.status !== "pending").map(iso) };
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request, ["bureau"]);
+  const actor = { userId: user.id, organisationId: user.organisationId };
+  const id = programmeId(params.programmeId);
+  const form = await request.formData();
+  const db = await getDb();
+  const intent = form.get("intent");
+  const applicationId = Number(form.get("applicationId"));
+  if (intent === "approve") {
+    const result = await approveApplication(db, actor, applicationId);
+    if (!result.ok)
+      return data({ applicationId, error: result.formError?.key ?? "vouchers.error.generic", noteError: null }, { status: 400 });
+    return redirect(`/bureau/vouchers/${id}?issued=${encodeURIComponent(result.voucher.serial)}`);
+  }
+  if (intent === "reject") {
+    const result = await rejectApplication(db, actor, { applicationId, note: form.get("note") });
+    if (!result.ok) {
+      return data({ applicationId, error: result.formError?.key ?? null, noteError: result.fieldErrors.note ?? null }, { status: 400 });
+    }
+    return redirect(`/bureau/vouchers/${id}?rejected=1`);
+  }
+  if (intent === "close" || intent === "open") {
+    await setProgrammeStatus(db, actor, id, intent === "close" ? "closed" : "open");
+    return redirect(`/bureau/vouchers/${id}`);
+  }
+  throw new Response("Bad request", { status: 400 });
+}
+
+function formatDate(iso: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Shanghai" }).format(new Date(iso));
+}
+
+function percent(bps: number): string {
+  return `${(bps / 100).toFixed(bps % 100 === 0 ? 0 : 2)}%`;
+}
+
+export default function VoucherProgrammeDetail() {
+  const { programme: p, pending, decided } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const [search] = useSearchParams();
+  const t = useT();
+  const locale = useLocale();
+  const busy = navigation.state === "submitting";
+
+  return (
+    <div>
+      <p>
+        <Link to="/bureau/vouchers">← {t("vouchers.bureau.title")}</Link>
+      </p>
+      <div className="page-head">
+        <div>
+          <h1>{p.name}</h1>
+          <p className="kpi__label">
+            {t("vouchers.programme.termsLine", {
+              amount: formatFen(p.voucherAmountFen, locale),
+              coverage: percent(p.coverageBps),
+              cap: formatFen(p.yearlyCapFen, locale),
+            })}
+            {" · "}
+            {p.validFrom} – {p.validTo}
+          </p>
+          <p className="result-card__modes">{p.qualifyingModes.map((m) => t(`mode.${m}`)).join(" · ")}</p>
+        </div>
+        <div className="page-head__actions">
+          <span className={`status status--${p.status}`}>{t(`vouchers.programmeStatus.${p.status}`)}</span>
+          <Form method="post">
+            <input type="hidden" name="intent" value={p.status === "open" ? "close" : "open"} />
+            <button type="submit" className="button button--ghost" disabled={busy}>
+              {t(p.status === "open" ? "vouchers.programme.close" : "vouchers.programme.reopen")}
+            </button>
+          </Form>
+        </div>
+      </div>
+      {search.get("created") ? (
+        <p className="notice" role="status">
+          {t("vouchers.bureau.created")}
+        </p>
+      ) : null}
+      {search.get("issued") ? (
+        <p className="notice" role="status">
+          {t("vouchers.review.issued", { serial: search.get("issued") ?? "" })}
+        </p>
+      ) : null}
+      {actionData?.error && !pending.some((a) => a.id === actionData.applicationId) ? (
+        <p className="form-error" role="alert">
+          {t(actionData.error)}
+        </p>
+      ) : null}
+      {search.get("rejected") ? (
+        <p className="notice" role="status">
+          {t("vouchers.review.rejectedDone")}
+        </p>
+      ) : null}
+
+      <section className="kpis" aria-label={t("vouchers.wallet.summary")}>
+        <div className="kpi">
+          <p className="kpi__label">{t("vouchers.programme.remaining")}</p>
+          <p className="kpi__value">{formatFen(p.remainingBudgetFen, locale)}</p>
+          <p className="kpi__meta">{t("vouchers.programme.ofBudget", { total: formatFen(p.totalBudgetFen, locale) })}</p>
+        </div>
+        <div className="kpi">
+          <p className="kpi__label">{t("vouchers.programme.issued")}</p>
+          <p className="kpi__value">{p.vouchersIssued}</p>
+          <p className="kpi__meta">
+            {t("vouchers.programme.outstanding", { amount: formatFen(p.outstandingFen, locale), held: formatFen(p.heldFen, locale) })}
+          </p>
+        </div>
+        <div className="kpi">
+          <p className="kpi__label">{t("vouchers.programme.redeemed")}</p>
+          <p className="kpi__value">{formatFen(p.redeemedFen, locale)}</p>
+          <p className="kpi__meta">
+            {t("vouchers.programme.reimbursementLine", {
+              owed: formatFen(p.owedFen, locale),
+              inPayment: formatFen(p.inPaymentFen, locale),
+              paid: formatFen(p.paidFen, locale),
+            })}
+          </p>
+        </div>
+      </section>
+
+      <section className="panel panel--spaced" aria-labelledby="pending">
+        <h2 id="pending">{t("vouchers.review.pending", { count: pending.length })}</h2>
+        {pending.length === 0 ? (
+          <p className="empty">{t("vouchers.review.none")}</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="data">
+              <thead>
+                <tr>
+                  <th scope="col">{t("vouchers.col.enterprise")}</th>
+                  <th scope="col">{t("vouchers.field.purpose")}</th>
+                  <th scope="col">{t("vouchers.col.contact")}</th>
+                  <th scope="col" className="num">
+                    {t("vouchers.review.alreadyIssued")}
+                  </th>
+                  <th scope="col">{t("vouchers.col.appliedAt")}</th>
+                  <th scope="col">{t("vouchers.review.decision")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {pending.map((a) => {
+                  const failed = actionData?.applicationId === a.id;
+                  const noteId = `note-${a.id}`;
+                  return (
+                    <tr key={a.id}>
+                      <td>{a.enterpriseName}</td>
+                      <td>{a.purpose}</td>
+                      <td>
+                        {a.contactName}
+                        <br />
+                        <small className="mono">{a.contactPhone}</small>
+                      </td>
+                      <td className="num">
+                        {formatFen(a.enterpriseIssuedFen, locale)}
+                        {a.enterpriseIssuedFen + p.voucherAmountFen > p.yearlyCapFen ? (
+                          <>
+                            <br />
+                            <small className="tag">{t("vouchers.review.aboveCap")}</small>
+                          </>
+                        ) : null}
+                      </td>
+                      <td>{formatDate(a.createdAt, locale)}</td>
+                      <td>
+                        {failed && actionData?.error ? (
+                          <p className="field__error" role="alert">
+                            {t(actionData.error)}
+                          </p>
+                        ) : null}
+                        <div className="voucher-actions">
+                          <Form method="post">
+                            <input type="hidden" name="intent" value="approve" />
+                            <input type="hidden" name="applicationId" value={a.id} />
+                            <button type="submit" className="button" disabled={busy || p.remainingBudgetFen < p.voucherAmountFen}>
+                              {t("vouchers.review.approve")}
+                            </button>
+                          </Form>
+                          <Form method="post" className="voucher-reject">
+                            <input type="hidden" name="intent" value="reject" />
+                            <input type="hidden" name="applicationId" value={a.id} />
+                            <label className="visually-hidden" htmlFor={noteId}>
+                              {t("vouchers.review.note")}
+                            </label>
+                            <input
+                              id={noteId}
+                              name="note"
+                              maxLength={200}
+                              placeholder={t("vouchers.review.note")}
+                              aria-invalid={failed && actionData?.noteError ? true : undefined}
+                              aria-describedby={failed && actionData?.noteError ? `${noteId}-error` : undefined}
+                            />
+                            <button type="submit" className="button button--ghost" disabled={busy}>
+                              {t("vouchers.review.reject")}
+                            </button>
+                            {failed && actionData?.noteError ? (
+                              <p id={`${noteId}-error`} className="field__error">
+                                {t(actionData.noteError)}
+                              </p>
+                            ) : null}
+                          </Form>
+                        </div>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      {decided.length > 0 ? (
+        <section className="panel panel--spaced" aria-labelledby="decided">
+          <h2 id="decided">{t("vouchers.review.decided")}</h2>
+          <div className="table-wrap">
+            <table className="data">
+              <thead>
+                <tr>
+                  <th scope="col">{t("vouchers.col.enterprise")}</th>
+                  <th scope="col">{t("vouchers.col.status")}</th>
+                  <th scope="col">{t("vouchers.col.serial")}</th>
+                  <th scope="col">{t("vouchers.col.note")}</th>
+                  <th scope="col">{t("vouchers.col.decidedAt")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {decided.map((a) => (
+                  <tr key={a.id}>
+                    <td>{a.enterpriseName}</td>
+                    <td>
+                      <span className={`status status--${a.status}`}>{t(`vouchers.applicationStatus.${a.status}`)}</span>
+                    </td>
+                    <td className="mono">{a.voucherSerial ?? ""}</td>
+                    <td>{a.decisionNote ?? ""}</td>
+                    <td>{a.decidedAt ? formatDate(a.decidedAt, locale) : ""}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
+    </div>
+  );
+}

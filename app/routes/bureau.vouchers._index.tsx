@@ -1,0 +1,157 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import "~/components/charts/charts.css";
+import "~/styles/vouchers.css";
+import { getDb } from "~/db.server";
+import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { useLocale, useT } from "~/i18n/context";
+import { listProgrammes } from "~/services/vouchers";
+import { requireUser } from "~/session.server";
+
+export const meta: MetaFunction = ({ matches }) => {
+  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return [{ title: `${t("vouchers.bureau.title")} · ${t("app.name")}` }];
+};
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request, ["bureau"]);
+  const programmes = await listProgrammes(await getDb(), { bureauId: user.organisationId });
+  const totals = programmes.reduce(
+    (s, p) => ({
+      budget: s.budget + p.totalBudgetFen,
+      remaining: s.remaining + p.remainingBudgetFen,
+      redeemed: s.redeemed + p.redeemedFen,
+      owed: s.owed + p.owedFen + p.inPaymentFen,
+      pending: s.pending + p.pendingApplications,
+    }),
+    { budget: 0, remaining: 0, redeemed: 0, owed: 0, pending: 0 },
+  );
+  return { programmes, totals };
+}
+
+function percent(bps: number): string {
+  return `${(bps / 100).toFixed(bps % 100 === 0 ? 0 : 2)}%`;
+}
+
+export default function BureauVoucherProgrammes() {
+  const { programmes, totals } = useLoaderData<typeof loader>();
+  const [search] = useSearchParams();
+  const t = useT();
+  const locale = useLocale();
+
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>{t("vouchers.bureau.title")}</h1>
+          <p className="kpi__label">{t("vouchers.bureau.intro")}</p>
+        </div>
+        <div className="page-head__actions">
+          <Link className="button" to="/bureau/vouchers/new">
+            {t("vouchers.bureau.new")}
+          </Link>
+          <Link className="button button--ghost" to="/bureau/vouchers/reimbursement">
+            {t("vouchers.reimbursement.title")}
+          </Link>
+        </div>
+      </div>
+      {search.get("created") ? (
+        <p className="notice" role="status">
+          {t("vouchers.bureau.created")}
+        </p>
+      ) : null}
+
+      <section className="kpis" aria-label={t("vouchers.wallet.summary")}>
+        <div className="kpi">
+          <p className="kpi__label">{t("vouchers.programme.budget")}</p>
+          <p className="kpi__value">{formatFen(totals.budget, locale)}</p>
+        </div>
+        <div className="kpi">
+          <p className="kpi__label">{t("vouchers.programme.remaining")}</p>
+          <p className="kpi__value">{formatFen(totals.remaining, locale)}</p>
+        </div>
+        <div className="kpi">
+          <p className="kpi__label">{t("vouchers.programme.redeemed")}</p>
+          <p className="kpi__value">{formatFen(totals.redeemed, locale)}</p>
+          <p className="kpi__meta">{t("vouchers.programme.owedLine", { owed: formatFen(totals.owed, locale) })}</p>
+        </div>
+        <div className="kpi">
+          <p className="kpi__label">{t("vouchers.programme.pending")}</p>
+          <p className="kpi__value">{totals.pending}</p>
+        </div>
+      </section>
+
+      <section className="panel panel--spaced" aria-labelledby="programmes">
+        <h2 id="programmes">{t("vouchers.bureau.programmes")}</h2>
+        {programmes.length === 0 ? (
+          <p className="empty">{t("vouchers.bureau.none")}</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="data">
+              <thead>
+                <tr>
+                  <th scope="col">{t("vouchers.col.programme")}</th>
+                  <th scope="col">{t("vouchers.col.terms")}</th>
+                  <th scope="col">{t("vouchers.programme.budgetUse")}</th>
+                  <th scope="col" className="num">
+                    {t("vouchers.programme.issued")}
+                  </th>
+                  <th scope="col" className="num">
+                    {t("vouchers.programme.redeemed")}
+                  </th>
+                  <th scope="col" className="num">
+                    {t("vouchers.programme.pending")}
+                  </th>
+                  <th scope="col">{t("vouchers.col.status")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {programmes.map((p) => {
+                  const issuedShare = (p.totalBudgetFen - p.remainingBudgetFen) / p.totalBudgetFen;
+                  return (
+                    <tr key={p.id}>
+                      <td>
+                        <Link to={`/bureau/vouchers/${p.id}`}>{p.name}</Link>
+                        <br />
+                        <small className="kpi__label">
+                          {p.validFrom} – {p.validTo}
+                        </small>
+                      </td>
+                      <td>
+                        {t("vouchers.programme.termsLine", {
+                          amount: formatFen(p.voucherAmountFen, locale),
+                          coverage: percent(p.coverageBps),
+                          cap: formatFen(p.yearlyCapFen, locale),
+                        })}
+                      </td>
+                      <td>
+                        <div className="voucher-budget">
+                          <span className="voucher-budget__track" aria-hidden>
+                            <span className="voucher-budget__bar" style={{ width: `${Math.min(100, issuedShare * 100)}%` }} />
+                          </span>
+                          <small>
+                            {t("vouchers.programme.remainingOf", {
+                              remaining: formatFen(p.remainingBudgetFen, locale),
+                              total: formatFen(p.totalBudgetFen, locale),
+                            })}
+                          </small>
+                        </div>
+                      </td>
+                      <td className="num">{p.vouchersIssued}</td>
+                      <td className="num">{formatFen(p.redeemedFen, locale)}</td>
+                      <td className="num">{p.pendingApplications}</td>
+                      <td>
+                        <span className={`status status--${p.status}`}>{t(`vouchers.programmeStatus.${p.status}`)}</span>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,239 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import "~/components/charts/charts.css";
+import "~/styles/vouchers.css";
+import { getDb } from "~/db.server";
+import { DEFAULT_LOCALE, formatFen, isLocale, translator, type Locale } from "~/i18n";
+import { useLocale, useT } from "~/i18n/context";
+import { createReimbursementBatch, listBatches, markBatchPaid, reimbursementOverview } from "~/services/vouchers";
+import { requireUser } from "~/session.server";
+
+export const meta: MetaFunction = ({ matches }) => {
+  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return [{ title: `${t("vouchers.reimbursement.title")} · ${t("app.name")}` }];
+};
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request, ["bureau"]);
+  const db = await getDb();
+  const [owed, batches] = await Promise.all([reimbursementOverview(db, user.organisationId), listBatches(db, user.organisationId)]);
+  // Group the owed lines by programme: a batch is made per programme.
+  const programmes = new Map<number, { programmeId: number; name: string; year: number; owedFen: number; lines: typeof owed }>();
+  for (const row of owed) {
+    const entry = programmes.get(row.programmeId) ?? {
+      programmeId: row.programmeId,
+      name: row.programmeName,
+      year: row.programmeYear,
+      owedFen: 0,
+      lines: [],
+    };
+    entry.owedFen += row.owedFen;
+    entry.lines.push(row);
+    programmes.set(row.programmeId, entry);
+  }
+  return {
+    programmes: [...programmes.values()],
+    batches: batches.map((b) => ({ ...b, createdAt: b.createdAt.toISOString(), paidAt: b.paidAt?.toISOString() ?? null })),
+  };
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUser(request, ["bureau"]);
+  const actor = { userId: user.id, organisationId: user.organisationId };
+  const form = await request.formData();
+  const db = await getDb();
+  if (form.get("intent") === "batch") {
+    const programmeId = Number(form.get("programmeId"));
+    const result = await createReimbursementBatch(db, actor, { programmeId });
+    if (!result.ok)
+      return data({ target: `programme-${programmeId}`, error: result.formError?.key ?? "vouchers.error.generic" }, { status: 400 });
+    return redirect(`/bureau/vouchers/reimbursement?batch=${result.batchId}`);
+  }
+  if (form.get("intent") === "paid") {
+    const batchId = Number(form.get("batchId"));
+    const result = await markBatchPaid(db, actor, { batchId, paymentReference: form.get("paymentReference") });
+    if (!result.ok) {
+      return data(
+        { target: `batch-${batchId}`, error: result.fieldErrors.paymentReference ?? result.formError?.key ?? "vouchers.error.generic" },
+        { status: 400 },
+      );
+    }
+    return redirect(`/bureau/vouchers/reimbursement?paid=${batchId}`);
+  }
+  throw new Response("Bad request", { status: 400 });
+}
+
+function formatDate(iso: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "Asia/Shanghai" }).format(new Date(iso));
+}
+
+export default function Reimbursement() {
+  const { programmes, batches } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const [search] = useSearchParams();
+  const t = useT();
+  const locale = useLocale();
+  const busy = navigation.state === "submitting";
+  const errorFor = (target: string) =>
+    actionData?.target === target ? (
+      <p className="field__error" role="alert" id={`${target}-error`}>
+        {t(actionData.error)}
+      </p>
+    ) : null;
+
+  return (
+    <div>
+      <p>
+        <Link to="/bureau/vouchers">← {t("vouchers.bureau.title")}</Link>
+      </p>
+      <div className="page-head">
+        <div>
+          <h1>{t("vouchers.reimbursement.title")}</h1>
+          <p className="kpi__label">{t("vouchers.reimbursement.intro")}</p>
+        </div>
+      </div>
+      {search.get("batch") ? (
+        <p className="notice" role="status">
+          {t("vouchers.reimbursement.batchMade")}
+        </p>
+      ) : null}
+      {search.get("paid") ? (
+        <p className="notice" role="status">
+          {t("vouchers.reimbursement.paidDone")}
+        </p>
+      ) : null}
+
+      <section className="panel panel--spaced" aria-labelledby="owed">
+        <h2 id="owed">{t("vouchers.reimbursement.owed")}</h2>
+        {programmes.length === 0 ? (
+          <p className="empty">{t("vouchers.reimbursement.nothing")}</p>
+        ) : (
+          programmes.map((p) => (
+            <div key={p.programmeId} className="panel--spaced">
+              <div className="panel__head">
+                <h3>
+                  {p.name} · {t("vouchers.reimbursement.owedTotal", { amount: formatFen(p.owedFen, locale) })}
+                </h3>
+                <Form method="post">
+                  <input type="hidden" name="intent" value="batch" />
+                  <input type="hidden" name="programmeId" value={p.programmeId} />
+                  <button type="submit" className="button" disabled={busy || p.owedFen === 0}>
+                    {t("vouchers.reimbursement.makeBatch")}
+                  </button>
+                </Form>
+              </div>
+              {errorFor(`programme-${p.programmeId}`)}
+              <div className="table-wrap">
+                <table className="data">
+                  <thead>
+                    <tr>
+                      <th scope="col">{t("vouchers.col.institution")}</th>
+                      <th scope="col" className="num">
+                        {t("vouchers.reimbursement.colOwed")}
+                      </th>
+                      <th scope="col" className="num">
+                        {t("vouchers.reimbursement.colInPayment")}
+                      </th>
+                      <th scope="col" className="num">
+                        {t("vouchers.reimbursement.colPaid")}
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {p.lines.map((l) => (
+                      <tr key={l.institutionId}>
+                        <td>{l.institutionName}</td>
+                        <td className="num">{formatFen(l.owedFen, locale)}</td>
+                        <td className="num">{formatFen(l.inPaymentFen, locale)}</td>
+                        <td className="num">{formatFen(l.paidFen, locale)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </div>
+          ))
+        )}
+      </section>
+
+      <section className="panel panel--spaced" aria-labelledby="batches">
+        <h2 id="batches">{t("vouchers.reimbursement.batches")}</h2>
+        {batches.length === 0 ? (
+          <p className="empty">{t("vouchers.reimbursement.noBatches")}</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="data">
+              <thead>
+                <tr>
+                  <th scope="col">{t("vouchers.reimbursement.colBatch")}</th>
+                  <th scope="col">{t("vouchers.col.programme")}</th>
+                  <th scope="col">{t("vouchers.reimbursement.colLines")}</th>
+                  <th scope="col" className="num">
+                    {t("vouchers.col.amount")}
+                  </th>
+                  <th scope="col">{t("vouchers.col.status")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {batches.map((b) => {
+                  const target = `batch-${b.id}`;
+                  return (
+                    <tr key={b.id}>
+                      <td>
+                        <span className="mono">{b.reference}</span>
+                        <br />
+                        <small className="kpi__label">{formatDate(b.createdAt, locale)}</small>
+                      </td>
+                      <td>{b.programmeName}</td>
+                      <td>
+                        {b.lines.map((l) => (
+                          <div key={l.institutionId}>
+                            {l.institutionName} {formatFen(l.amountFen, locale)}
+                          </div>
+                        ))}
+                      </td>
+                      <td className="num">{formatFen(b.totalFen, locale)}</td>
+                      <td>
+                        <span className={`status status--${b.status}`}>{t(`vouchers.batchStatus.${b.status}`)}</span>
+                        {b.status === "paid" ? (
+                          <>
+                            <br />
+                            <small className="kpi__label">
+                              {b.paidAt ? formatDate(b.paidAt, locale) : ""} · <span className="mono">{b.paymentReference}</span>
+                            </small>
+                          </>
+                        ) : (
+                          <Form method="post" className="voucher-reject">
+                            <input type="hidden" name="intent" value="paid" />
+                            <input type="hidden" name="batchId" value={b.id} />
+                            <label className="visually-hidden" htmlFor={`${target}-ref`}>
+                              {t("vouchers.reimbursement.paymentReference")}
+                            </label>
+                            <input
+                              id={`${target}-ref`}
+                              name="paymentReference"
+                              maxLength={100}
+                              placeholder={t("vouchers.reimbursement.paymentReference")}
+                              aria-invalid={actionData?.target === target ? true : undefined}
+                              aria-describedby={actionData?.target === target ? `${target}-error` : undefined}
+                            />
+                            <button type="submit" className="button button--ghost" disabled={busy}>
+                              {t("vouchers.reimbursement.markPaid")}
+                            </button>
+                            {errorFor(target)}
+                          </Form>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

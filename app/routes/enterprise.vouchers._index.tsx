@@ -1,0 +1,420 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import "~/components/charts/charts.css";
+import "~/styles/vouchers.css";
+import { ErrorSummary, TextAreaField, TextField } from "~/components/form";
+import { getDb } from "~/db.server";
+import { DEFAULT_LOCALE, formatFen, isLocale, translator, type Locale } from "~/i18n";
+import { useLocale, useT } from "~/i18n/context";
+import {
+  APPLICATION_FIELDS,
+  applyForVoucher,
+  getWallet,
+  listApplications,
+  openProgrammesFor,
+  withdrawApplication,
+  type ApplicationField,
+} from "~/services/vouchers";
+import { requireUser } from "~/session.server";
+
+export const meta: MetaFunction = ({ matches }) => {
+  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return [{ title: `${t("vouchers.wallet.title")} · ${t("app.name")}` }];
+};
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request, ["enterprise"]);
+  const db = await getDb();
+  const [wallet, programmes, applications] = await Promise.all([
+    getWallet(db, user.organisationId),
+    openProgrammesFor(db, user.organisationId),
+    listApplications(db, { enterpriseId: user.organisationId, limit: 50 }),
+  ]);
+  // Dates travel as ISO strings and are formatted for the reader's locale in the component.
+  return {
+    wallet: {
+      ...wallet,
+      vouchers: wallet.vouchers.map((v) => ({ ...v, issuedAt: v.issuedAt.toISOString(), expiresAt: v.expiresAt.toISOString() })),
+      holds: wallet.holds.map((h) => ({ ...h, since: h.since.toISOString() })),
+      history: wallet.history.map((m) => ({ ...m, at: m.at.toISOString() })),
+    },
+    programmes,
+    applications: applications.map((a) => ({ ...a, createdAt: a.createdAt.toISOString(), decidedAt: a.decidedAt?.toISOString() ?? null })),
+    contactName: user.displayName,
+  };
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUser(request, ["enterprise"]);
+  const actor = { userId: user.id, organisationId: user.organisationId };
+  const form = await request.formData();
+  const db = await getDb();
+  if (form.get("intent") === "withdraw") {
+    await withdrawApplication(db, actor, Number(form.get("applicationId")));
+    return redirect("/enterprise/vouchers?withdrawn=1");
+  }
+  const input = Object.fromEntries(APPLICATION_FIELDS.map((f) => [f, form.get(f)]));
+  const result = await applyForVoucher(db, actor, input);
+  if (!result.ok) {
+    const values = Object.fromEntries(APPLICATION_FIELDS.map((f) => [f, String(form.get(f) ?? "")])) as Record<ApplicationField, string>;
+    return data({ fieldErrors: result.fieldErrors, formError: result.formError ?? null, values }, { status: 400 });
+  }
+  return redirect("/enterprise/vouchers?applied=1");
+}
+
+function formatDate(iso: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "Asia/Shanghai" }).format(new Date(iso));
+}
+
+function percent(bps: number): string {
+  return `${(bps / 100).toFixed(bps % 100 === 0 ? 0 : 2)}%`;
+}
+
+function signedFen(fen: number, locale: Locale): string {
+  return fen === 0 ? "—" : `${fen > 0 ? "+" : "−"}${formatFen(Math.abs(fen), locale)}`;
+}
+
+const FIELD_LABELS: Record<ApplicationField, string> = {
+  programmeId: "vouchers.field.programme",
+  purpose: "vouchers.field.purpose",
+  contactName: "vouchers.field.contactName",
+  contactPhone: "vouchers.field.contactPhone",
+};
+
+export default function VoucherWallet() {
+  const { wallet, programmes, applications, contactName } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const [search] = useSearchParams();
+  const t = useT();
+  const locale = useLocale();
+  const failedProgramme = actionData ? Number(actionData.values.programmeId) : null;
+  const errorText = (f: ApplicationField) => (actionData?.fieldErrors[f] ? t(actionData.fieldErrors[f] as string) : null);
+
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>{t("vouchers.wallet.title")}</h1>
+          <p className="kpi__label">{t("vouchers.wallet.intro")}</p>
+        </div>
+      </div>
+      {search.get("applied") ? (
+        <p className="notice" role="status">
+          {t("vouchers.apply.done")}
+        </p>
+      ) : null}
+      {search.get("withdrawn") ? (
+        <p className="notice" role="status">
+          {t("vouchers.apply.withdrawn")}
+        </p>
+      ) : null}
+
+      <section className="kpis" aria-label={t("vouchers.wallet.summary")}>
+        <div className="kpi">
+          <p className="kpi__label">{t("vouchers.wallet.available")}</p>
+          <p className="kpi__value">{formatFen(wallet.totals.availableFen, locale)}</p>
+        </div>
+        <div className="kpi">
+          <p className="kpi__label">{t("vouchers.wallet.held")}</p>
+          <p className="kpi__value">{formatFen(wallet.totals.heldFen, locale)}</p>
+          <p className="kpi__meta">{t("vouchers.wallet.heldHint")}</p>
+        </div>
+        <div className="kpi">
+          <p className="kpi__label">{t("vouchers.wallet.redeemed")}</p>
+          <p className="kpi__value">{formatFen(wallet.totals.redeemedFen, locale)}</p>
+        </div>
+      </section>
+
+      <section className="panel panel--spaced" aria-labelledby="my-vouchers">
+        <h2 id="my-vouchers">{t("vouchers.wallet.mine")}</h2>
+        {wallet.vouchers.length === 0 ? (
+          <p className="empty">{t("vouchers.wallet.none")}</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="data">
+              <thead>
+                <tr>
+                  <th scope="col">{t("vouchers.col.serial")}</th>
+                  <th scope="col">{t("vouchers.col.programme")}</th>
+                  <th scope="col" className="num">
+                    {t("vouchers.col.amount")}
+                  </th>
+                  <th scope="col" className="num">
+                    {t("vouchers.col.available")}
+                  </th>
+                  <th scope="col" className="num">
+                    {t("vouchers.col.held")}
+                  </th>
+                  <th scope="col" className="num">
+                    {t("vouchers.col.redeemed")}
+                  </th>
+                  <th scope="col">{t("vouchers.col.expiresAt")}</th>
+                  <th scope="col">{t("vouchers.col.state")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {wallet.vouchers.map((v) => (
+                  <tr key={v.voucherId}>
+                    <td className="mono nowrap">{v.serial}</td>
+                    <td>
+                      {v.programmeName}
+                      <br />
+                      <small className="kpi__label">{t("vouchers.coverage", { percent: percent(v.coverageBps) })}</small>
+                    </td>
+                    <td className="num">{formatFen(v.amountFen, locale)}</td>
+                    <td className="num">{formatFen(v.availableFen, locale)}</td>
+                    <td className="num">{formatFen(v.heldFen, locale)}</td>
+                    <td className="num">{formatFen(v.redeemedFen, locale)}</td>
+                    <td>
+                      {formatDate(v.expiresAt, locale)}
+                      {v.expiresSoon ? (
+                        <>
+                          {" "}
+                          <span className="tag">{t("vouchers.state.expiresSoon")}</span>
+                        </>
+                      ) : null}
+                    </td>
+                    <td>
+                      <span className={v.state === "active" ? "tag tag--voucher" : "tag"}>{t(`vouchers.state.${v.state}`)}</span>
+                      {v.returnedFen > 0 ? (
+                        <>
+                          <br />
+                          <small className="kpi__label">
+                            {t("vouchers.wallet.returned", { amount: formatFen(v.returnedFen, locale) })}
+                          </small>
+                        </>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      {wallet.caps.length > 0 ? (
+        <section className="panel panel--spaced" aria-labelledby="caps">
+          <h2 id="caps">{t("vouchers.wallet.caps")}</h2>
+          <ul className="voucher-caps">
+            {wallet.caps.map((c) => (
+              <li key={c.programmeId} className="voucher-budget">
+                <span>{c.programmeName}</span>
+                <span className="voucher-budget__track" aria-hidden>
+                  <span className="voucher-budget__bar" style={{ width: `${Math.min(100, (c.usedFen / c.yearlyCapFen) * 100)}%` }} />
+                </span>
+                <small className="kpi__label">
+                  {t("vouchers.wallet.capLine", {
+                    used: formatFen(c.usedFen, locale),
+                    cap: formatFen(c.yearlyCapFen, locale),
+                    left: formatFen(c.remainingFen, locale),
+                  })}
+                </small>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+
+      {wallet.holds.length > 0 ? (
+        <section className="panel panel--spaced" aria-labelledby="holds">
+          <h2 id="holds">{t("vouchers.wallet.holds")}</h2>
+          <div className="table-wrap">
+            <table className="data">
+              <thead>
+                <tr>
+                  <th scope="col">{t("vouchers.col.serial")}</th>
+                  <th scope="col">{t("vouchers.col.order")}</th>
+                  <th scope="col" className="num">
+                    {t("vouchers.col.held")}
+                  </th>
+                  <th scope="col">{t("vouchers.col.since")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {wallet.holds.map((h) => (
+                  <tr key={`${h.voucherId}-${h.orderId}`}>
+                    <td className="mono nowrap">{h.serial}</td>
+                    <td>#{h.orderId}</td>
+                    <td className="num">{formatFen(h.amountFen, locale)}</td>
+                    <td className="nowrap">{formatDate(h.since, locale)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
+
+      <section className="panel panel--spaced" aria-labelledby="apply">
+        <h2 id="apply">{t("vouchers.apply.title")}</h2>
+        {programmes.length === 0 ? (
+          <p className="empty">{t("vouchers.apply.noneOpen")}</p>
+        ) : (
+          <div className="card-grid">
+            {programmes.map((p) => {
+              const failed = failedProgramme === p.id;
+              const budgetLeft = p.remainingBudgetFen >= p.voucherAmountFen;
+              return (
+                <article key={p.id} className="result-card" aria-labelledby={`programme-${p.id}`}>
+                  <h3 className="result-card__title" id={`programme-${p.id}`}>
+                    {p.name}
+                  </h3>
+                  <dl className="voucher-terms">
+                    <dt>{t("vouchers.field.voucherAmount")}</dt>
+                    <dd>{formatFen(p.voucherAmountFen, locale)}</dd>
+                    <dt>{t("vouchers.field.coveragePercent")}</dt>
+                    <dd>{percent(p.coverageBps)}</dd>
+                    <dt>{t("vouchers.field.yearlyCap")}</dt>
+                    <dd>{formatFen(p.yearlyCapFen, locale)}</dd>
+                    <dt>{t("vouchers.field.validity")}</dt>
+                    <dd>
+                      {p.validFrom} – {p.validTo}
+                    </dd>
+                    <dt>{t("vouchers.programme.remaining")}</dt>
+                    <dd>{formatFen(p.remainingBudgetFen, locale)}</dd>
+                  </dl>
+                  <p className="result-card__modes">{p.qualifyingModes.map((m) => t(`mode.${m}`)).join(" · ")}</p>
+                  {p.myVouchers > 0 ? <p className="kpi__label">{t("vouchers.apply.alreadyHave", { count: p.myVouchers })}</p> : null}
+                  {p.pendingApplicationId !== null ? (
+                    <Form method="post" className="inline-form">
+                      <p className="notice">{t("vouchers.apply.pending")}</p>
+                      <input type="hidden" name="intent" value="withdraw" />
+                      <input type="hidden" name="applicationId" value={p.pendingApplicationId} />
+                      <button type="submit" className="button button--ghost">
+                        {t("vouchers.apply.withdraw")}
+                      </button>
+                    </Form>
+                  ) : !budgetLeft ? (
+                    <p className="notice">{t("vouchers.error.budgetExhausted")}</p>
+                  ) : (
+                    <details className="voucher-apply" open={failed}>
+                      <summary className="button">{t("vouchers.apply.open")}</summary>
+                      <Form method="post" noValidate>
+                        {failed ? (
+                          <ErrorSummary
+                            id={`apply-errors-${p.id}`}
+                            focusKey={actionData}
+                            formError={actionData?.formError ? t(actionData.formError.key, actionData.formError.params) : null}
+                            items={APPLICATION_FIELDS.flatMap((f) => {
+                              const key = actionData?.fieldErrors[f];
+                              return key ? [{ name: f, id: `apply-${p.id}-${f}`, label: t(FIELD_LABELS[f]), message: t(key) }] : [];
+                            })}
+                          />
+                        ) : null}
+                        <input type="hidden" name="programmeId" value={p.id} />
+                        <TextAreaField
+                          id={`apply-${p.id}-purpose`}
+                          name="purpose"
+                          label={t(FIELD_LABELS.purpose)}
+                          hint={t("vouchers.field.purpose.hint")}
+                          required
+                          maxLength={500}
+                          rows={3}
+                          defaultValue={failed ? actionData?.values.purpose : ""}
+                          error={failed ? errorText("purpose") : null}
+                        />
+                        <TextField
+                          id={`apply-${p.id}-contactName`}
+                          name="contactName"
+                          label={t(FIELD_LABELS.contactName)}
+                          required
+                          maxLength={50}
+                          autoComplete="name"
+                          defaultValue={failed ? actionData?.values.contactName : contactName}
+                          error={failed ? errorText("contactName") : null}
+                        />
+                        <TextField
+                          id={`apply-${p.id}-contactPhone`}
+                          name="contactPhone"
+                          type="tel"
+                          label={t(FIELD_LABELS.contactPhone)}
+                          required
+                          autoComplete="tel"
+                          defaultValue={failed ? actionData?.values.contactPhone : ""}
+                          error={failed ? errorText("contactPhone") : null}
+                        />
+                        <button type="submit" className="button" disabled={navigation.state === "submitting"}>
+                          {t("vouchers.apply.submit")}
+                        </button>
+                      </Form>
+                    </details>
+                  )}
+                </article>
+              );
+            })}
+          </div>
+        )}
+      </section>
+
+      {applications.length > 0 ? (
+        <section className="panel panel--spaced" aria-labelledby="applications">
+          <h2 id="applications">{t("vouchers.apply.mine")}</h2>
+          <div className="table-wrap">
+            <table className="data">
+              <thead>
+                <tr>
+                  <th scope="col">{t("vouchers.col.programme")}</th>
+                  <th scope="col">{t("vouchers.col.appliedAt")}</th>
+                  <th scope="col">{t("vouchers.col.status")}</th>
+                  <th scope="col">{t("vouchers.col.note")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {applications.map((a) => (
+                  <tr key={a.id}>
+                    <td>{a.programmeName}</td>
+                    <td>{formatDate(a.createdAt, locale)}</td>
+                    <td>
+                      <span className={`status status--${a.status}`}>{t(`vouchers.applicationStatus.${a.status}`)}</span>
+                      {a.voucherSerial ? <span className="mono"> {a.voucherSerial}</span> : null}
+                    </td>
+                    <td>{a.decisionNote ?? ""}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
+
+      {wallet.history.length > 0 ? (
+        <section className="panel panel--spaced" aria-labelledby="history">
+          <h2 id="history">{t("vouchers.wallet.history")}</h2>
+          <div className="table-wrap">
+            <table className="data">
+              <thead>
+                <tr>
+                  <th scope="col">{t("vouchers.col.time")}</th>
+                  <th scope="col">{t("vouchers.col.serial")}</th>
+                  <th scope="col">{t("vouchers.col.movement")}</th>
+                  <th scope="col">{t("vouchers.col.order")}</th>
+                  <th scope="col" className="num">
+                    {t("vouchers.col.available")}
+                  </th>
+                  <th scope="col" className="num">
+                    {t("vouchers.col.held")}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {wallet.history.map((m) => (
+                  <tr key={`${m.transactionId}-${m.voucherId}`}>
+                    <td className="nowrap">{formatDate(m.at, locale)}</td>
+                    <td className="mono nowrap">{m.serial}</td>
+                    <td className="nowrap">{t(`vouchers.movement.${m.kind}`)}</td>
+                    <td>{m.orderId ? `#${m.orderId}` : ""}</td>
+                    <td className="num">{signedFen(m.availableDeltaFen, locale)}</td>
+                    <td className="num">{signedFen(m.heldDeltaFen, locale)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,306 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../db/client";
+import { holdVoucher } from "../../app/services/ledger";
+import {
+  applyForVoucher,
+  approveApplication,
+  createProgramme,
+  getProgramme,
+  getWallet,
+  listApplications,
+  listProgrammes,
+  openProgrammesFor,
+  rejectApplication,
+  setProgrammeStatus,
+  withdrawApplication,
+  type ProgrammeInput,
+} from "../../app/services/vouchers";
+import { describeEachEngine } from "../helpers/db";
+import {
+  balanceByCode,
+  createParties,
+  createParty,
+  createTestProgramme,
+  issueVoucher,
+  nextOrderId,
+  NOW,
+  type Parties,
+} from "./ledger-fixtures";
+
+const validProgramme: ProgrammeInput = {
+  name: "2026年度科技创新券",
+  year: "2026",
+  totalBudget: "5000000",
+  coveragePercent: "50",
+  yearlyCap: "200000",
+  voucherAmount: "100000",
+  validFrom: "2026-01-01",
+  validTo: "2026-12-31",
+  qualifyingModes: ["assignment", "development"],
+};
+
+async function countRows(
+  db: Database,
+  table: "voucher_programmes" | "vouchers" | "voucher_applications" | "ledger_transactions",
+): Promise<number> {
+  return Number(
+    (
+      await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+}
+
+const apply = (p: Partial<Record<string, unknown>> = {}) => ({
+  purpose: "购买“高强韧铝合金”专利的普通许可并开展中试",
+  contactName: "张经理",
+  contactPhone: "0379-62881234",
+  ...p,
+});
+
+describeEachEngine("voucher programmes, applications and issue", (db) => {
+  let p: Parties;
+
+  beforeAll(async () => {
+    p = await createParties(db());
+  });
+
+  describe("programmes", () => {
+    it("refuses bad input field by field and writes nothing", async () => {
+      const before = await countRows(db(), "voucher_programmes");
+      const cases: [ProgrammeInput, string, string][] = [
+        [{ name: "  " }, "name", "vouchers.error.required"],
+        [{ year: "二〇二六" }, "year", "vouchers.error.year"],
+        [{ totalBudget: "-5" }, "totalBudget", "vouchers.error.amount.negativeAmount"],
+        [{ totalBudget: "12.345" }, "totalBudget", "vouchers.error.amount.tooManyDecimals"],
+        [{ totalBudget: "0" }, "totalBudget", "vouchers.error.amount.notPositive"],
+        [{ totalBudget: "" }, "totalBudget", "vouchers.error.amount.required"],
+        [{ coveragePercent: "150" }, "coveragePercent", "vouchers.error.percent"],
+        [{ coveragePercent: "0" }, "coveragePercent", "vouchers.error.percent"],
+        [{ coveragePercent: "半" }, "coveragePercent", "vouchers.error.percent"],
+        [{ voucherAmount: "6000000" }, "voucherAmount", "vouchers.error.voucherAboveBudget"],
+        [{ voucherAmount: "300000" }, "voucherAmount", "vouchers.error.voucherAboveCap"],
+        [{ validFrom: "2026-02-30" }, "validFrom", "vouchers.error.date"],
+        [{ validTo: "2025-12-31" }, "validTo", "vouchers.error.validToBeforeFrom"],
+        [{ qualifyingModes: [] }, "qualifyingModes", "vouchers.error.modes"],
+        [{ qualifyingModes: ["lottery"] }, "qualifyingModes", "vouchers.error.modes"],
+      ];
+      for (const [override, field, key] of cases) {
+        const result = await createProgramme(db(), p.bureau, { ...validProgramme, ...override });
+        expect(result.ok, field).toBe(false);
+        if (!result.ok) expect(result.fieldErrors[field as keyof typeof result.fieldErrors], JSON.stringify(override)).toBe(key);
+      }
+      expect(await createProgramme(db(), p.enterprise, validProgramme)).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.error.bureauOnly" },
+      });
+      expect(await countRows(db(), "voucher_programmes")).toBe(before);
+    });
+
+    it("creates a programme and appropriates its budget in the ledger; a duplicate name in the year is refused", async () => {
+      const result = await createProgramme(db(), p.bureau, { ...validProgramme, coveragePercent: "33.33", qualifyingModes: "service" });
+      if (!result.ok) throw new Error(JSON.stringify(result));
+      expect(await balanceByCode(db(), `programme:${result.programmeId}:programme_budget`)).toBe(500_000_000);
+      expect(await balanceByCode(db(), `programme:${result.programmeId}:programme_fund`)).toBe(500_000_000);
+      const programme = await getProgramme(db(), result.programmeId);
+      expect(programme).toMatchObject({
+        coverageBps: 3333,
+        totalBudgetFen: 500_000_000,
+        remainingBudgetFen: 500_000_000,
+        voucherAmountFen: 10_000_000,
+        qualifyingModes: ["service"],
+        validTo: "2026-12-31",
+        vouchersIssued: 0,
+        redeemedFen: 0,
+      });
+      expect(await createProgramme(db(), p.bureau, validProgramme)).toMatchObject({
+        ok: false,
+        fieldErrors: { name: "vouchers.error.programmeNameTaken" },
+      });
+    });
+  });
+
+  describe("applications and issue", () => {
+    let programmeId: number;
+    beforeAll(async () => {
+      // Budget for exactly two vouchers.
+      programmeId = await createTestProgramme(db(), p.bureau, { totalBudget: "200000", voucherAmount: "100000", yearlyCap: "200000" });
+    });
+
+    it("refuses bad applications and wrong applicants", async () => {
+      const id = String(programmeId);
+      expect(await applyForVoucher(db(), p.enterprise, apply({ programmeId: id, purpose: "" }))).toMatchObject({
+        ok: false,
+        fieldErrors: { purpose: "vouchers.error.required" },
+      });
+      expect(await applyForVoucher(db(), p.enterprise, apply({ programmeId: id, contactPhone: "call me" }))).toMatchObject({
+        ok: false,
+        fieldErrors: { contactPhone: "vouchers.error.phone" },
+      });
+      expect(await applyForVoucher(db(), p.enterprise, apply({ programmeId: "x" }))).toMatchObject({
+        ok: false,
+        fieldErrors: { programmeId: "vouchers.error.required" },
+      });
+      expect(await applyForVoucher(db(), p.enterprise, apply({ programmeId: "999999" }))).toMatchObject({
+        ok: false,
+        fieldErrors: { programmeId: "vouchers.error.programmeNotFound" },
+      });
+      expect(await applyForVoucher(db(), p.institution, apply({ programmeId: id }))).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.error.enterpriseOnly" },
+      });
+      const later = new Date(NOW.getTime() + 400 * 86_400_000);
+      expect(await applyForVoucher(db(), p.enterprise, apply({ programmeId: id }), later)).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.error.programmeClosed" },
+      });
+      expect(await countRows(db(), "voucher_applications")).toBe(0);
+    });
+
+    it("issues a serial-numbered voucher on approval, from the budget; one pending application at a time", async () => {
+      const first = await applyForVoucher(db(), p.enterprise, apply({ programmeId: String(programmeId) }));
+      if (!first.ok) throw new Error(JSON.stringify(first));
+      expect(await applyForVoucher(db(), p.enterprise, apply({ programmeId: String(programmeId) }))).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.error.alreadyPending" },
+      });
+      expect((await openProgrammesFor(db(), p.enterprise.organisationId)).find((x) => x.id === programmeId)?.pendingApplicationId).toBe(
+        first.applicationId,
+      );
+
+      const otherBureau = await createParty(db(), "bureau");
+      expect(await approveApplication(db(), otherBureau, first.applicationId)).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.error.applicationNotFound" },
+      });
+      const approved = await approveApplication(db(), p.bureau, first.applicationId);
+      if (!approved.ok) throw new Error(JSON.stringify(approved));
+      const year = NOW.getUTCFullYear();
+      expect(approved.voucher.serial).toMatch(new RegExp(`^CXQ-${year}-\\d{6}$`));
+      expect(approved.voucher.amountFen).toBe(10_000_000);
+      const programme = await getProgramme(db(), programmeId);
+      // Expires when the programme's last day ends in China (midnight UTC+8).
+      expect(approved.voucher.expiresAt.toISOString()).toBe(new Date(`${programme?.validTo}T16:00:00Z`).toISOString());
+      expect(await approveApplication(db(), p.bureau, first.applicationId)).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.error.alreadyDecided" },
+      });
+      expect(programme).toMatchObject({
+        remainingBudgetFen: 10_000_000,
+        vouchersIssued: 1,
+        outstandingFen: 10_000_000,
+        pendingApplications: 0,
+      });
+      const audit = await db().selectFrom("audit_log").select("action").where("subject_type", "=", "voucher").execute();
+      expect(audit.map((a) => a.action)).toEqual(["voucher.issue"]);
+    });
+
+    it("never issues beyond the budget: the ledger refuses and nothing is written", async () => {
+      const second = await issueVoucher(db(), programmeId, p.otherEnterprise, p.bureau);
+      const third = await createParty(db(), "enterprise");
+      // The budget is gone: applying is refused up front…
+      expect(await applyForVoucher(db(), third, apply({ programmeId: String(programmeId) }))).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.error.budgetExhausted" },
+      });
+      // …and an application that got in before the budget ran out is refused at approval by the database.
+      const racing = await db()
+        .insertInto("voucher_applications")
+        .values({
+          programme_id: programmeId,
+          enterprise_id: third.organisationId,
+          applicant_id: third.userId,
+          purpose: "x",
+          contact_name: "y",
+          contact_phone: "13800000000",
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const vouchersBefore = await countRows(db(), "vouchers");
+      const txBefore = await countRows(db(), "ledger_transactions");
+      expect(await approveApplication(db(), p.bureau, racing.id)).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.error.budgetExhausted" },
+      });
+      expect(await countRows(db(), "vouchers")).toBe(vouchersBefore);
+      expect(await countRows(db(), "ledger_transactions")).toBe(txBefore);
+      const app = await db().selectFrom("voucher_applications").select("status").where("id", "=", racing.id).executeTakeFirstOrThrow();
+      expect(app.status).toBe("pending");
+      expect(await balanceByCode(db(), `programme:${programmeId}:programme_budget`)).toBe(0);
+      // The serial counter rolled back with it: the next serial follows the second voucher's.
+      const next = await issueVoucher(db(), await createTestProgramme(db(), p.bureau), third, p.bureau);
+      expect(Number(next.serial.slice(-6))).toBe(Number(second.serial.slice(-6)) + 1);
+    });
+
+    it("rejects with a reason, lets the enterprise withdraw, and lists applications", async () => {
+      const open = await createTestProgramme(db(), p.bureau);
+      const enterprise = await createParty(db(), "enterprise");
+      const applied = await applyForVoucher(db(), enterprise, apply({ programmeId: String(open) }));
+      if (!applied.ok) throw new Error("refused");
+      expect(await rejectApplication(db(), p.bureau, { applicationId: applied.applicationId, note: " " })).toMatchObject({
+        ok: false,
+        fieldErrors: { note: "vouchers.error.required" },
+      });
+      expect(await rejectApplication(db(), p.bureau, { applicationId: applied.applicationId, note: "申请用途不属于技术交易" })).toEqual({
+        ok: true,
+      });
+      expect(await rejectApplication(db(), p.bureau, { applicationId: applied.applicationId, note: "again" })).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.error.alreadyDecided" },
+      });
+      const again = await applyForVoucher(db(), enterprise, apply({ programmeId: String(open) }));
+      if (!again.ok) throw new Error("refused");
+      expect(await withdrawApplication(db(), p.enterprise, again.applicationId)).toEqual({ ok: false });
+      expect(await withdrawApplication(db(), enterprise, again.applicationId)).toEqual({ ok: true });
+      const rows = await listApplications(db(), { enterpriseId: enterprise.organisationId });
+      expect(rows.map((r) => [r.status, r.decisionNote])).toEqual([
+        ["withdrawn", null],
+        ["rejected", "申请用途不属于技术交易"],
+      ]);
+
+      await setProgrammeStatus(db(), p.bureau, open, "closed");
+      expect(await applyForVoucher(db(), enterprise, apply({ programmeId: String(open) }))).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.error.programmeClosed" },
+      });
+      expect((await openProgrammesFor(db(), enterprise.organisationId)).some((x) => x.id === open)).toBe(false);
+      expect((await listProgrammes(db(), { bureauId: p.bureau.organisationId })).length).toBeGreaterThanOrEqual(3);
+    });
+  });
+
+  describe("wallet", () => {
+    it("shows balance, holds, history, cap use and expiry", async () => {
+      const enterprise = await createParty(db(), "enterprise");
+      const programmeId = await createTestProgramme(db(), p.bureau);
+      const voucher = await issueVoucher(db(), programmeId, enterprise, p.bureau);
+      const orderId = nextOrderId();
+      await holdVoucher(db(), { voucherId: voucher.voucherId, orderId, amountFen: 2_500_000 });
+      const wallet = await getWallet(db(), enterprise.organisationId);
+      expect(wallet.totals).toEqual({ availableFen: 7_500_000, heldFen: 2_500_000, redeemedFen: 0 });
+      expect(wallet.holds).toEqual([
+        { voucherId: voucher.voucherId, serial: voucher.serial, orderId, amountFen: 2_500_000, since: expect.any(Date) },
+      ]);
+      expect(wallet.history.map((h) => [h.kind, h.availableDeltaFen, h.heldDeltaFen])).toEqual([
+        ["voucher_hold", -2_500_000, 2_500_000],
+        ["voucher_issue", 10_000_000, 0],
+      ]);
+      expect(wallet.caps).toEqual([
+        { programmeId, programmeName: expect.any(String), yearlyCapFen: 20_000_000, usedFen: 2_500_000, remainingFen: 17_500_000 },
+      ]);
+      expect(wallet.vouchers[0]).toMatchObject({ state: "active", expiresSoon: false, expiresAt: voucher.expiresAt });
+      const nearEnd = new Date(voucher.expiresAt.getTime() - 86_400_000);
+      expect((await getWallet(db(), enterprise.organisationId, { now: nearEnd })).vouchers[0].expiresSoon).toBe(true);
+      const after = await getWallet(db(), enterprise.organisationId, { now: new Date(voucher.expiresAt.getTime() + 1) });
+      expect(after.vouchers[0]).toMatchObject({ state: "expired", availableFen: 0 });
+      expect(await getWallet(db(), (await createParty(db(), "enterprise")).organisationId)).toEqual({
+        vouchers: [],
+        totals: { availableFen: 0, heldFen: 0, redeemedFen: 0 },
+        holds: [],
+        history: [],
+        caps: [],
+      });
+    });
+  });
+});
