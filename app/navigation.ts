@@ -11,6 +11,8 @@ export interface NavItem {
 // One list for the whole header: each capability adds its pages here as they land.
 const NAVIGATION: NavItem[] = [
   { to: "/", label: "nav.home" },
+  { to: "/results", label: "nav.results" },
+  { to: "/screen", label: "nav.screen" },
   { to: "/institution/results", label: "nav.myResults", roles: ["institution"] },
   { to: "/bureau/review", label: "nav.review", roles: ["bureau"] },
   { to: "/bureau/contracts", label: "nav.contracts", roles: ["bureau"] },

@@ -10,6 +10,7 @@ import {
   Scripts,
   ScrollRestoration,
   useLocation,
+  useMatches,
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
@@ -126,6 +127,9 @@ function Footer() {
 }
 
 export default function App() {
+  // Routes with `handle = { bare: true }` (the big screen) fill the window themselves: no header or footer.
+  const bare = useMatches().some((m) => (m.handle as { bare?: boolean } | undefined)?.bare === true);
+  if (bare) return <Outlet />;
   return (
     <>
       <Header />

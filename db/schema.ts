@@ -5,7 +5,8 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "
 type Id = Generated<number>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type JsonObject = ColumnType<Record<string, unknown>, string | Record<string, unknown> | undefined, string>;
+// Pass objects, never JSON text: postgres.js serialises the value itself, so a string would be stored as a JSON string.
+type JsonObject = ColumnType<Record<string, unknown>, Record<string, unknown> | undefined, Record<string, unknown>>;
 
 export const FIELD_CODES = [
   "electronic_information",
@@ -165,6 +166,11 @@ export interface DB {
   ledger_accounts: LedgerAccountsTable;
   ledger_transactions: LedgerTransactionsTable;
   ledger_entries: LedgerEntriesTable;
+  inquiries: InquiriesTable;
+  quotes: QuotesTable;
+  orders: OrdersTable;
+  result_reservations: ResultReservationsTable;
+  order_events: OrderEventsTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;
@@ -441,3 +447,101 @@ export interface SearchDocumentsTable {
   /** JSON text of the document; null marks a deletion. */
   doc: string | null;
 }
+
+// ---- Checkout: inquiries, quotes, orders, reservations (db/migrations/0005_checkout.ts) ----
+
+/** Sold once: starting their checkout reserves the result; completing it transfers the result. */
+export const EXCLUSIVE_MODES = ["assignment", "exclusive_license", "sole_license", "equity"] as const satisfies readonly TransferMode[];
+
+export const INQUIRY_STATUSES = ["open", "quoted", "accepted", "declined", "withdrawn"] as const;
+export type InquiryStatus = (typeof INQUIRY_STATUSES)[number];
+export type QuoteStatus = "offered" | "superseded" | "accepted" | "withdrawn";
+
+export const ORDER_STATUSES = ["pending", "completed", "cancelled", "expired", "failed", "refunded"] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+/** "voucher": the vouchers paid the whole price and nothing was due in cash. */
+export type PaymentMethod = "card" | "bank_transfer" | "voucher";
+export type OrderCloseReason = "checkout_expired" | "reservation_lapsed" | "cancelled" | "payment_failed";
+export type ReservationState = "active" | "released" | "converted";
+export type OrderEventKind = "created" | "stripe_session" | "paid" | "payment_failed" | "expired" | "cancelled" | "refunded";
+
+export interface InquiriesTable {
+  id: Id;
+  result_id: number;
+  mode: TransferMode;
+  enterprise_id: number;
+  user_id: number;
+  institution_id: number;
+  message: string;
+  contact_name: string;
+  contact_phone: string;
+  status: Generated<InquiryStatus>;
+  decline_reason: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface QuotesTable {
+  id: Id;
+  inquiry_id: number;
+  price_fen: number;
+  /** 'YYYY-MM-DD', the last China calendar day the buyer may accept */
+  valid_until: string;
+  note: string | null;
+  status: Generated<QuoteStatus>;
+  created_by: number | null;
+  created_at: CreatedAt;
+}
+
+/** Parties, price and split are fixed at insert (a trigger refuses changes); status moves pending → final. */
+export interface OrdersTable {
+  id: Id;
+  result_id: number;
+  mode: TransferMode;
+  exclusive: boolean;
+  quote_id: number | null;
+  buyer_organisation_id: number;
+  buyer_user_id: number;
+  seller_organisation_id: number;
+  price_fen: number;
+  voucher_part_fen: number;
+  cash_due_fen: number;
+  programme_id: number | null;
+  payment_method: PaymentMethod;
+  status: Generated<OrderStatus>;
+  expires_at: Timestamp;
+  stripe_checkout_session_id: string | null;
+  stripe_checkout_url: string | null;
+  payment_ref: string | null;
+  contract_id: number | null;
+  close_reason: OrderCloseReason | null;
+  created_at: CreatedAt;
+  paid_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  refunded_at: Timestamp | null;
+}
+
+export interface ResultReservationsTable {
+  order_id: number;
+  result_id: number;
+  reserved_at: CreatedAt;
+  expires_at: Timestamp;
+  state: Generated<ReservationState>;
+  ended_at: Timestamp | null;
+}
+
+export interface OrderEventsTable {
+  id: Id;
+  order_id: number;
+  kind: OrderEventKind;
+  idempotency_key: string | null;
+  amount_fen: number | null;
+  external_ref: string | null;
+  actor_user_id: number | null;
+  note: string | null;
+  created_at: CreatedAt;
+}
+
+export type Order = Selectable<OrdersTable>;
+export type Inquiry = Selectable<InquiriesTable>;
+export type Quote = Selectable<QuotesTable>;

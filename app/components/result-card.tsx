@@ -1,7 +1,20 @@
 import { Link } from "@remix-run/react";
 import { formatFen } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
-import type { ResultCard as ResultCardData } from "~/services/catalogue/newest";
+import type { FieldCode, TransferMode } from "../../db/schema";
+
+/** What a card shows; the home page and any list of public results fill it. */
+export interface ResultCardData {
+  id: number;
+  title: string;
+  title_en: string | null;
+  summary: string;
+  field: FieldCode;
+  trl: number;
+  voucher_eligible: boolean;
+  institution: string;
+  modes: { mode: TransferMode; price_fen: number | null }[];
+}
 
 /** The lowest fixed price among the modes, or null when every mode is negotiable. */
 function lowestPrice(modes: ResultCardData["modes"]): number | null {

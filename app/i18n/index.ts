@@ -2,11 +2,12 @@ import auth from "./messages/auth";
 import bureau from "./messages/bureau";
 import catalogue from "./messages/catalogue";
 import common from "./messages/common";
+import storefront from "./messages/storefront";
 import vouchers from "./messages/vouchers";
 
 // Each capability keeps its strings in app/i18n/messages/<name>.ts ({ "zh-CN": {...}, en: {...} }, same keys);
 // add it to this list.
-const catalogues = [common, auth, bureau, catalogue, vouchers];
+const catalogues = [common, auth, bureau, catalogue, vouchers, storefront];
 
 export const LOCALES = ["zh-CN", "en"] as const;
 export type Locale = (typeof LOCALES)[number];

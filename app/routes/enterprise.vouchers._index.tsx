@@ -51,7 +51,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const form = await request.formData();
   const db = await getDb();
   if (form.get("intent") === "withdraw") {
-    await withdrawApplication(db, actor, Number(form.get("applicationId")));
+    await withdrawApplication(db, actor, form.get("applicationId"));
     return redirect("/enterprise/vouchers?withdrawn=1");
   }
   const input = Object.fromEntries(APPLICATION_FIELDS.map((f) => [f, form.get(f)]));

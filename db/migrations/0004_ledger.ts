@@ -214,8 +214,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       for each row execute function ledger_accounts_before_insert();
 
     -- An account's identity never changes, and its balance moves only when an entry is posted: the entry trigger's
-    -- update runs at trigger depth 2, a direct UPDATE at depth 1.
-    create function ledger_accounts_before_update() returns trigger language plpgsql as $$
+    -- update runs at trigger depth 1, a direct UPDATE at depth 0. The WHEN clause keeps the normal case (a posting)
+    -- free of a function call.
+    create function ledger_accounts_refuse_update() returns trigger language plpgsql as $$
     begin
       if (new.id, new.code, new.purpose, new.owner_organisation_id, new.programme_id, new.voucher_id, new.currency,
           new.normal_side, new.may_go_negative, new.created_at)
@@ -223,14 +224,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           old.currency, old.normal_side, old.may_go_negative, old.created_at) then
         raise exception 'ledger: account % (%) cannot be changed', old.id, old.code using errcode = 'LG002';
       end if;
-      if pg_trigger_depth() < 2 then
-        raise exception 'ledger: the balance of account % (%) changes only by posting entries', old.id, old.code
-          using errcode = 'LG002';
-      end if;
-      return new;
+      raise exception 'ledger: the balance of account % (%) changes only by posting entries', old.id, old.code
+        using errcode = 'LG002';
     end $$;
-    create trigger ledger_accounts_guard before update on ledger_accounts
-      for each row execute function ledger_accounts_before_update();
+    create trigger ledger_accounts_guard before update on ledger_accounts for each row
+      when (pg_trigger_depth() < 1
+        or (new.id, new.code, new.purpose, new.owner_organisation_id, new.programme_id, new.voucher_id, new.currency,
+            new.normal_side, new.may_go_negative, new.created_at)
+           is distinct from (old.id, old.code, old.purpose, old.owner_organisation_id, old.programme_id, old.voucher_id,
+            old.currency, old.normal_side, old.may_go_negative, old.created_at))
+      execute function ledger_accounts_refuse_update();
 
     create function ledger_transactions_before_insert() returns trigger language plpgsql as $$
     begin
@@ -275,17 +278,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       n integer;
       bad_currency text;
     begin
-      select count(*) into n from ledger_entries where transaction_id = new.id;
+      select coalesce(sum(per_currency.n), 0), min(per_currency.currency) filter (where per_currency.total <> 0)
+        into n, bad_currency
+        from (select a.currency, count(*) as n, sum(e.amount) as total
+                from ledger_entries e join ledger_accounts a on a.id = e.account_id
+               where e.transaction_id = new.id
+               group by a.currency) per_currency;
       if n < 2 then
         raise exception 'ledger: transaction % (%) has % entries; a transaction needs at least two', new.id,
           new.idempotency_key, n using errcode = 'LG001';
       end if;
-      select a.currency into bad_currency
-        from ledger_entries e join ledger_accounts a on a.id = e.account_id
-       where e.transaction_id = new.id
-       group by a.currency having sum(e.amount) <> 0
-       limit 1;
-      if found then
+      if bad_currency is not null then
         raise exception 'ledger: transaction % (%) does not balance: its % entries do not sum to zero', new.id,
           new.idempotency_key, bad_currency using errcode = 'LG001';
       end if;
@@ -345,7 +348,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     drop table ledger_entries, ledger_transactions, ledger_accounts, reimbursement_batch_lines, reimbursement_batches,
       vouchers, voucher_serial_counters, voucher_applications, voucher_programmes;
-    drop function ledger_refuse_change, ledger_accounts_before_insert, ledger_accounts_before_update,
+    drop function ledger_refuse_change, ledger_accounts_before_insert, ledger_accounts_refuse_update,
       ledger_transactions_before_insert, ledger_entries_before_insert, ledger_transactions_check, vouchers_before_update,
       voucher_programmes_before_update;
   `.execute(db);

@@ -3,6 +3,7 @@ import * as m0001 from "./0001_foundation";
 import * as m0002 from "./0002_search";
 import * as m0003 from "./0003_contracts";
 import * as m0004 from "./0004_ledger";
+import * as m0005 from "./0005_checkout";
 
 /** Every migration, in order. Listed statically so the bundler, tsx and Vitest all see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   "0002_search": m0002,
   "0003_contracts": m0003,
   "0004_ledger": m0004,
+  "0005_checkout": m0005,
 };

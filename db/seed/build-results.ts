@@ -1,3 +1,4 @@
+import { STALE_AFTER_DAYS } from "../../app/services/catalogue/visibility";
 import type { FieldCode, IpType, NewTechnologyResult, ResultStatus, TransferMode } from "../schema";
 import { ipNumber, type IpStatus } from "./codes";
 import { FIELD_TEMPLATES, TRL_STAGES, type FieldTemplate, type Topic } from "./data/fields";
@@ -31,8 +32,6 @@ export const RESULT_STATUS_COUNTS: Record<Exclude<ResultStatus, "reserved" | "tr
   rejected: 26,
 };
 
-/** Days after which an unconfirmed listing counts as stale (issue 3: owners re-confirm every 180 days). */
-export const STALE_AFTER_DAYS = 180;
 
 const REJECTION_REASONS = [
   "技术指标缺少第三方检测报告或用户使用证明，请补充后重新提交。",

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { sql } from "kysely";
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
 import { CONTRACT_TYPES, FIELD_CODES, SELLER_TYPES, type NewContract } from "../../db/schema";
 import { registerContract, voidContract } from "../../app/services/contracts";
@@ -162,8 +162,10 @@ async function rollupMismatches(db: Database): Promise<number> {
   return Number(rows[0].n);
 }
 
-// Dates around month ends and 29 February 2024, so ranges cut months at every kind of edge.
-const DAY0 = "2023-12-25";
+// Dates around month ends and 29 February 2016, so ranges cut months at every kind of edge. The other tests here use
+// later years, so the contracts accumulated by the property never meet theirs (contracts cannot be deleted, and other
+// tables reference them, so there is no resetting between runs: every check compares against everything so far).
+const DAY0 = "2015-12-25";
 const dayArb = fc.integer({ min: 0, max: 480 }).map((n) => addDays(DAY0, n));
 const contractArb = fc.record({
   day: dayArb,
@@ -186,14 +188,9 @@ const rangeArb = fc.tuple(dayArb, dayArb).map(([a, b]) => (a <= b ? { from: a, t
 let serial = 0;
 
 describeEachEngine("turnover rollups", (db) => {
-  beforeEach(async () => {
-    await sql`truncate contracts`.execute(db());
-  });
-
   it("always equal a direct aggregate over the registered contracts, through random inserts and voids", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 8 }), fc.array(rangeArb, { minLength: 1, maxLength: 3 }), async (ops, ranges) => {
-        await sql`truncate contracts`.execute(db());
         for (const op of ops) {
           if (op.kind === "insert") {
             // Several rows in one statement: the statement trigger groups them.
@@ -283,7 +280,7 @@ describeEachEngine("turnover rollups", (db) => {
         registerContract(db(), {
           source: "manual",
           contractNo: `C-${i}`,
-          signedOn: "2024-08-08",
+          signedOn: "2019-08-08",
           type: "service",
           field: "new_energy",
           seller: "同一卖方",
@@ -296,7 +293,7 @@ describeEachEngine("turnover rollups", (db) => {
       ),
     );
     expect(await rollupMismatches(db())).toBe(0);
-    expect(await turnoverTotals(db(), { from: "2024-08-01", to: "2024-08-31" })).toEqual({
+    expect(await turnoverTotals(db(), { from: "2019-08-01", to: "2019-08-31" })).toEqual({
       contracts: 24,
       amount_fen: 24 * 100 + (23 * 24) / 2,
       technical_income_fen: 2_400,

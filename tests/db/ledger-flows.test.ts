@@ -1,11 +1,15 @@
 import { beforeAll, expect, it } from "vitest";
 import {
+  ensureAccount,
   holdVoucher,
   InsufficientFundsError,
   LedgerError,
   ledgerCheck,
   outstandingHolds,
   payOutInstitution,
+  platformBalance,
+  platformBucket,
+  PLATFORM_BUCKETS,
   recordBankTransfer,
   recordCardPayment,
   redeemOrderHolds,
@@ -100,15 +104,29 @@ describeEachEngine("ledger flows", (db) => {
   it("voucher + bank transfer: the fee is floored to the fen and the rounding fen stays with the institution", async () => {
     const orderId = nextOrderId();
     const payableBefore = await balanceByCode(db(), payableCode());
-    const feeBefore = await balanceByCode(db(), "platform:platform_fee_revenue");
+    const feeBefore = await platformBalance(db(), "platform_fee_revenue");
     await recordBankTransfer(db(), { orderId, institutionId: inst(), amountFen: 333_333, feeBps: 100, reference: "KJ2026-0001" });
-    expect(await balanceByCode(db(), "platform:platform_fee_revenue")).toBe(feeBefore + 3_333);
+    expect(await platformBalance(db(), "platform_fee_revenue")).toBe(feeBefore + 3_333);
     expect(await balanceByCode(db(), payableCode())).toBe(payableBefore + 330_000);
     await expect(recordBankTransfer(db(), { orderId, institutionId: inst(), amountFen: 1, reference: " " })).rejects.toThrow(/reference/);
     await expect(recordBankTransfer(db(), { orderId, institutionId: inst(), amountFen: 12.5, reference: "x" })).rejects.toThrow(
       /amountFen/,
     );
     await expect(recordBankTransfer(db(), { orderId, institutionId: inst(), amountFen: -5, reference: "x" })).rejects.toThrow(/amountFen/);
+    await expectLedgerOk();
+  });
+
+  it("spreads the platform's accounts over buckets by order id; a refund reverses in the same bucket", async () => {
+    const orderId = 16 * 1_000 + 5;
+    expect(platformBucket(orderId)).toBe(5);
+    const clearingBefore = await balanceByCode(db(), "platform:stripe_clearing:5");
+    const totalBefore = await platformBalance(db(), "stripe_clearing");
+    await recordCardPayment(db(), { orderId, institutionId: inst(), amountFen: 200_000, feeBps: 100 });
+    expect(await balanceByCode(db(), "platform:stripe_clearing:5")).toBe(clearingBefore + 200_000);
+    expect(await platformBalance(db(), "stripe_clearing")).toBe(totalBefore + 200_000);
+    await refundOrder(db(), { orderId });
+    expect(await balanceByCode(db(), "platform:stripe_clearing:5")).toBe(clearingBefore);
+    await expect(ensureAccount(db(), { kind: "platform", bucket: PLATFORM_BUCKETS }, "stripe_clearing")).rejects.toThrow(/owner.bucket/);
     await expectLedgerOk();
   });
 
@@ -200,6 +218,14 @@ describeEachEngine("ledger flows", (db) => {
   it("reimbursement (兑付): batch, then paid; refunds of batched redemptions and payouts are refused", async () => {
     const owed = await balanceByCode(db(), owedCode());
     expect(owed).toBeGreaterThan(0);
+    expect(await createReimbursementBatch(db(), p.bureau, { programmeId: "12abc" })).toMatchObject({
+      ok: false,
+      formError: { key: "vouchers.error.programmeNotFound" },
+    });
+    expect(await markBatchPaid(db(), p.bureau, { batchId: -1, paymentReference: "x" })).toMatchObject({
+      ok: false,
+      formError: { key: "vouchers.error.batchNotFound" },
+    });
     const other = await createReimbursementBatch(db(), p.enterprise, { programmeId });
     expect(other).toMatchObject({ ok: false, formError: { key: "vouchers.error.programmeNotFound" } });
 

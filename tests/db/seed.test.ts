@@ -6,6 +6,7 @@ import { REGIONS } from "../../app/services/accounts/regions";
 import { FIELD_CODES } from "../../db/schema";
 import { patentCheckDigit } from "../../db/seed/codes";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, isDatabaseEmpty, SeedError, seedDemo, type SeedSummary } from "../../db/seed";
+import { SEED_STEPS } from "../../db/seed/steps";
 import { describeEachEngine } from "../helpers/db";
 
 // The seed runs once per engine; every test reads what it made.
@@ -32,7 +33,7 @@ describeEachEngine("demo seed", (db) => {
   });
 
   it("reports progress per step, ending each at its total, and a summary with counts and timings", () => {
-    expect(summary.steps.map((s) => s.name)).toEqual(["organisations", "users", "results"]);
+    expect(summary.steps.map((s) => s.name)).toEqual(SEED_STEPS.map((s) => s.name));
     for (const step of summary.steps) {
       const last = progress.filter((p) => p.step === step.name).at(-1);
       expect(last && last.done === last.total && last.total > 0).toBe(true);

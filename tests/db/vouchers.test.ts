@@ -170,6 +170,11 @@ describeEachEngine("voucher programmes, applications and issue", (db) => {
         first.applicationId,
       );
 
+      expect(await approveApplication(db(), p.bureau, "1; drop table vouchers")).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.error.applicationNotFound" },
+      });
+      expect(await withdrawApplication(db(), p.enterprise, Number.NaN)).toEqual({ ok: false });
       const otherBureau = await createParty(db(), "bureau");
       expect(await approveApplication(db(), otherBureau, first.applicationId)).toMatchObject({
         ok: false,

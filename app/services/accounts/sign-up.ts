@@ -91,7 +91,7 @@ export async function signUp(db: Kysely<DB>, input: SignUpInput): Promise<SignUp
           action: "account.sign_up",
           subject_type: "organisation",
           subject_id: String(organisation.id),
-          detail: JSON.stringify({ kind, institutionType }),
+          detail: { kind, institutionType },
         })
         .execute();
       return id;

@@ -66,7 +66,7 @@ export async function createStaffUser(db: Kysely<DB>, input: StaffUserInput): Pr
           action: "account.staff_created",
           subject_type: "user",
           subject_id: String(id),
-          detail: JSON.stringify({ role, organisationId }),
+          detail: { role, organisationId },
         })
         .execute();
       return { userId: id, organisationCreated: !found };

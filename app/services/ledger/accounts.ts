@@ -7,7 +7,7 @@ import { LedgerError, LedgerInputError } from "./errors";
  * ledger_accounts_chart CHECK holds the same table, so an account can only be created the way the chart says.
  */
 export type AccountOwner =
-  | { kind: "platform" }
+  | { kind: "platform"; bucket?: number }
   | { kind: "organisation"; organisationId: number }
   | { kind: "programme"; programmeId: number; bureauId: number }
   | { kind: "voucher"; voucherId: number; programmeId: number; enterpriseId: number }
@@ -46,11 +46,26 @@ export const CHART: Record<LedgerAccountPurpose, ChartEntry> = {
   bank_clearing: { normalSide: "debit", mayGoNegative: true, owner: "platform" },
 };
 
-/** The unique, human-readable account code, e.g. "voucher:17:voucher_held" or "platform:stripe_clearing". */
+/**
+ * The platform's accounts (clearing, fee revenue) are touched by every checkout; one row each would make concurrent
+ * checkouts queue on its row lock. Each is split into PLATFORM_BUCKETS accounts, chosen by order id, so checkouts
+ * spread over them; the platform's balance for a purpose is the sum of its buckets. A reversal posts to the same
+ * bucket as its original, so non-negative buckets stay non-negative.
+ */
+export const PLATFORM_BUCKETS = 16;
+
+export function platformBucket(key: number | string): number {
+  if (typeof key === "number") return Math.abs(key) % PLATFORM_BUCKETS;
+  let hash = 0;
+  for (const ch of key) hash = (hash * 31 + (ch.codePointAt(0) ?? 0)) % 1_000_003;
+  return hash % PLATFORM_BUCKETS;
+}
+
+/** The unique, human-readable account code, e.g. "voucher:17:voucher_held" or "platform:stripe_clearing:5". */
 export function accountCode(owner: AccountOwner, purpose: LedgerAccountPurpose): string {
   switch (owner.kind) {
     case "platform":
-      return `platform:${purpose}`;
+      return owner.bucket ? `platform:${purpose}:${owner.bucket}` : `platform:${purpose}`;
     case "organisation":
       return `org:${owner.organisationId}:${purpose}`;
     case "programme":
@@ -74,8 +89,13 @@ function accountRow(spec: AccountSpec) {
   if (owner.kind !== chart.owner) {
     throw new LedgerInputError("owner", `a ${spec.purpose} account belongs to a ${chart.owner}, not a ${owner.kind}`);
   }
+  if (owner.kind === "platform" && owner.bucket !== undefined) {
+    if (!Number.isInteger(owner.bucket) || owner.bucket < 0 || owner.bucket >= PLATFORM_BUCKETS) {
+      throw new LedgerInputError("owner.bucket", `must be a bucket from 0 to ${PLATFORM_BUCKETS - 1}, got ${String(owner.bucket)}`);
+    }
+  }
   for (const [key, value] of Object.entries(owner)) {
-    if (key !== "kind" && !(Number.isSafeInteger(value) && (value as number) > 0)) {
+    if (key !== "kind" && key !== "bucket" && !(Number.isSafeInteger(value) && (value as number) > 0)) {
       throw new LedgerInputError(`owner.${key}`, `must be a positive id, got ${String(value)}`);
     }
   }
@@ -170,4 +190,18 @@ export async function balancesByPrefix(db: Kysely<DB>, prefix: string): Promise<
     .where("code", "like", `${prefix.replace(/[\\%_]/g, "\\$&")}%`)
     .execute();
   return new Map(rows.map((r) => [r.code, r.balance]));
+}
+
+/** The platform's balance for a purpose: the sum over its buckets. */
+export async function platformBalance(
+  db: Kysely<DB>,
+  purpose: "stripe_clearing" | "bank_clearing" | "platform_fee_revenue",
+): Promise<number> {
+  const row = await db
+    .selectFrom("ledger_accounts")
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("balance"), eb.lit(0)).as("total"))
+    .where("purpose", "=", purpose)
+    .where("owner_organisation_id", "is", null)
+    .executeTakeFirstOrThrow();
+  return Number(row.total);
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import { LEDGER_ACCOUNT_PURPOSES, type DB, type LedgerAccountPurpose } from "../../../db/schema";
-import { CHART } from "./accounts";
+import { CHART, PLATFORM_BUCKETS } from "./accounts";
 
 // ledgerCheck recomputes everything the ledger maintains and compares, so a bug anywhere (or a hand edit that slipped
 // past the triggers) shows up as a named violation. It only reads; run it any time, e.g. after the checkout bench.
@@ -138,7 +138,14 @@ const CHECKS: Check[] = [
           : chart.owner === "voucher"
           ? `voucher:${a.voucher_id}:${a.purpose}`
           : `programme:${a.programme_id}:org:${a.owner_organisation_id}:${a.purpose}`;
-        if (!chart || chart.normalSide !== a.normal_side || chart.mayGoNegative !== a.may_go_negative || expectedCode !== a.code) {
+        const bucket = /^platform:([a-z_]+)(?::(\d+))?$/.exec(a.code);
+        const codeOk =
+          chart?.owner === "platform"
+            ? bucket !== null &&
+              bucket[1] === a.purpose &&
+              (bucket[2] === undefined || (Number(bucket[2]) >= 1 && Number(bucket[2]) < PLATFORM_BUCKETS))
+            : expectedCode === a.code;
+        if (!chart || chart.normalSide !== a.normal_side || chart.mayGoNegative !== a.may_go_negative || !codeOk) {
           problems.push(
             `account ${a.id} (${a.code}): ${a.purpose} ${a.normal_side}${
               a.may_go_negative ? " may go negative" : ""

@@ -1,7 +1,7 @@
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { DB, VoucherStatus } from "../../../db/schema";
 import { env } from "../../env.server";
-import { ensureAccounts, findAccount, type AccountOwner } from "./accounts";
+import { ensureAccounts, findAccount, platformBucket, type AccountOwner } from "./accounts";
 import { LedgerError, LedgerInputError } from "./errors";
 import { assertBps, assertFen, platformFeeFen } from "./money";
 import { findTransactionByKey, postTransaction, reverseTransaction, type EntryInput, type PostedTransaction } from "./post";
@@ -24,8 +24,6 @@ function assertId(value: unknown, field: string): asserts value is number {
     throw new LedgerInputError(field, `must be a positive id, got ${String(value)}`);
   }
 }
-
-const platform: AccountOwner = { kind: "platform" };
 
 // ---- Voucher programme and voucher issue ----
 
@@ -103,7 +101,16 @@ export interface LockedVoucher {
   status: VoucherStatus;
 }
 
-const VOUCHER_COLUMNS = ["v.id", "v.serial", "v.programme_id", "p.bureau_id", "v.enterprise_id", "v.amount_fen", "v.expires_at", "v.status"] as const;
+const VOUCHER_COLUMNS = [
+  "v.id",
+  "v.serial",
+  "v.programme_id",
+  "p.bureau_id",
+  "v.enterprise_id",
+  "v.amount_fen",
+  "v.expires_at",
+  "v.status",
+] as const;
 
 function toLocked(row: {
   id: number;
@@ -481,6 +488,7 @@ async function postPayment(
   const feeBps = input.feeBps ?? env().PLATFORM_FEE_BPS;
   assertBps(feeBps, "feeBps");
   const fee = platformFeeFen(input.amountFen, feeBps);
+  const platform: AccountOwner = { kind: "platform", bucket: platformBucket(input.orderId) };
   const entries: EntryInput[] = [
     { account: { owner: platform, purpose: kind === "card_payment" ? "stripe_clearing" : "bank_clearing" }, amountFen: input.amountFen },
   ];
@@ -527,7 +535,7 @@ export async function payOutInstitution(
   return inTransaction(db, async (trx) => {
     const [payable, bank] = await ensureAccounts(trx, [
       { owner: { kind: "organisation", organisationId: input.institutionId }, purpose: "institution_payable" },
-      { owner: platform, purpose: "bank_clearing" },
+      { owner: { kind: "platform", bucket: platformBucket(input.reference.trim()) }, purpose: "bank_clearing" },
     ]);
     return postTransaction(trx, {
       kind: "institution_payout",

@@ -158,7 +158,12 @@ interface InsertedRow {
  * goes, so every posting takes its locks in the same order and two postings never wait on each other in a cycle.
  * On an idempotency-key conflict the transaction insert does nothing and neither do the entries.
  */
-function insertStatement(input: PostTransactionInput, entries: ResolvedEntry[], links: Required<TransactionLinks>, reverses: number | null) {
+function insertStatement(
+  input: PostTransactionInput,
+  entries: ResolvedEntry[],
+  links: Required<TransactionLinks>,
+  reverses: number | null,
+) {
   const values = sql.join(entries.map((e) => sql`(${e.code}::text, ${e.accountId}::bigint, ${e.amountFen}::bigint)`));
   return sql<InsertedRow>`
     with t as (
@@ -200,7 +205,10 @@ async function post(db: Kysely<DB>, input: PostTransactionInput, reversesTransac
   if (posted.length < entries.length) {
     // An account given by owner and purpose did not exist yet: create it and post the remaining legs into the same
     // (still open) transaction. Rare: each account is created once.
-    const ids = await ensureAccounts(db, entries.flatMap((e) => (e.spec ? [e.spec] : [])));
+    const ids = await ensureAccounts(
+      db,
+      entries.flatMap((e) => (e.spec ? [e.spec] : [])),
+    );
     const byCode = new Map(entries.flatMap((e) => (e.code ? [e.code] : [])).map((code, i) => [code, ids[i]]));
     const done = new Set(posted.map((e) => e.accountId));
     const rest = entries

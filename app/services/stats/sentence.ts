@@ -68,7 +68,8 @@ export function bureauSentence(summary: TurnoverSummary, locale: Locale): string
   if (locale === "en") {
     const growth =
       g === null ? "" : g > 0 ? `, up ${pct(g)}% year on year` : g < 0 ? `, down ${pct(-g)}% year on year` : ", level with a year earlier";
-    return `In ${label} the city registered ${count} technology contracts worth ${amount}${growth}; technical income ${income}.`;
+    const when = label.includes(" to ") ? `From ${label}` : `In ${label}`;
+    return `${when} the city registered ${count} technology contracts worth ${amount}${growth}; technical income ${income}.`;
   }
   const growth = g === null ? "" : g > 0 ? `，同比增长${pct(g)}%` : g < 0 ? `，同比下降${pct(-g)}%` : "，与上年同期持平";
   return `${label}全市技术合同成交${count}项，成交额${amount}${growth}；其中技术交易额${income}。`;

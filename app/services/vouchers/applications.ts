@@ -4,7 +4,7 @@ import type { DB, VoucherApplicationStatus } from "../../../db/schema";
 import type { Message, Rejected } from "../accounts/types";
 import { InsufficientFundsError, postVoucherIssue } from "../ledger";
 import type { Actor } from "./programmes";
-import { chinaDate, endOfChinaDay, fieldErrorsFrom, positiveId, requiredText, uniqueViolation } from "./validation";
+import { chinaDate, endOfChinaDay, fieldErrorsFrom, idFrom, positiveId, requiredText, uniqueViolation } from "./validation";
 
 const applicationSchema = z.object({
   programmeId: positiveId,
@@ -74,13 +74,15 @@ export async function applyForVoucher(
 export async function withdrawApplication(
   db: Kysely<DB>,
   actor: Actor,
-  applicationId: number,
+  applicationId: unknown,
   now: Date = new Date(),
 ): Promise<{ ok: boolean }> {
+  const id = idFrom(applicationId);
+  if (id === null) return { ok: false };
   const result = await db
     .updateTable("voucher_applications")
     .set({ status: "withdrawn", decided_at: now, decided_by: actor.userId })
-    .where("id", "=", applicationId)
+    .where("id", "=", id)
     .where("enterprise_id", "=", actor.organisationId)
     .where("status", "=", "pending")
     .executeTakeFirst();
@@ -113,9 +115,11 @@ export interface IssuedVoucher {
 export async function approveApplication(
   db: Kysely<DB>,
   actor: Actor,
-  applicationId: number,
+  applicationId: unknown,
   now: Date = new Date(),
 ): Promise<{ ok: true; voucher: IssuedVoucher } | Rejected<never>> {
+  const id = idFrom(applicationId);
+  if (id === null) return formError("vouchers.error.applicationNotFound");
   try {
     return await db.transaction().execute(async (trx) => {
       const app = await trx
@@ -132,7 +136,7 @@ export async function approveApplication(
           "p.valid_to",
           "p.voucher_amount_fen",
         ])
-        .where("a.id", "=", applicationId)
+        .where("a.id", "=", id)
         .forUpdate("a")
         .executeTakeFirst();
       if (!app || app.bureau_id !== actor.organisationId) return formError("vouchers.error.applicationNotFound");
@@ -173,7 +177,7 @@ export async function approveApplication(
           action: "voucher.issue",
           subject_type: "voucher",
           subject_id: String(voucher.id),
-          detail: JSON.stringify({ serial, applicationId: app.id, amountFen: app.voucher_amount_fen }),
+          detail: { serial, applicationId: app.id, amountFen: app.voucher_amount_fen },
         })
         .execute();
       return { ok: true as const, voucher: { voucherId: voucher.id, serial, amountFen: app.voucher_amount_fen, expiresAt } };
@@ -193,12 +197,12 @@ export async function rejectApplication(
 ): Promise<{ ok: true } | Rejected<"note">> {
   const note = requiredText(200).safeParse(input.note);
   if (!note.success) return { ok: false, fieldErrors: { note: note.error.issues[0].message } };
-  const id = positiveId.safeParse(input.applicationId);
-  if (!id.success) return formError("vouchers.error.applicationNotFound");
+  const id = idFrom(input.applicationId);
+  if (id === null) return formError("vouchers.error.applicationNotFound");
   const result = await db
     .updateTable("voucher_applications as a")
     .set({ status: "rejected", decided_by: actor.userId, decided_at: now, decision_note: note.data })
-    .where("a.id", "=", id.data)
+    .where("a.id", "=", id)
     .where("a.status", "=", "pending")
     .where("a.programme_id", "in", (eb) => eb.selectFrom("voucher_programmes").select("id").where("bureau_id", "=", actor.organisationId))
     .executeTakeFirst();

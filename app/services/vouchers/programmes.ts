@@ -91,7 +91,7 @@ export async function createProgramme(db: Kysely<DB>, actor: Actor, input: Progr
           action: "voucher_programme.create",
           subject_type: "voucher_programme",
           subject_id: String(id),
-          detail: JSON.stringify({ totalBudgetFen: v.totalBudget, coverageBps: v.coveragePercent }),
+          detail: { totalBudgetFen: v.totalBudget, coverageBps: v.coveragePercent },
         })
         .execute();
       return id;

@@ -3,7 +3,7 @@ import type { DB, ReimbursementBatchStatus } from "../../../db/schema";
 import type { Rejected } from "../accounts/types";
 import { postReimbursementBatch, postReimbursementPaid } from "../ledger";
 import type { Actor } from "./programmes";
-import { requiredText } from "./validation";
+import { idFrom, requiredText } from "./validation";
 
 // 兑付: the bureau pays institutions the voucher part of their sales. Redeemed voucher money sits in the programme's
 // voucher_reimbursable account per institution; a batch moves it into reimbursement_in_payment, and marking the batch
@@ -70,13 +70,15 @@ export function batchReference(year: number, batchId: number): string {
 export async function createReimbursementBatch(
   db: Kysely<DB>,
   actor: Actor,
-  input: { programmeId: number; institutionIds?: readonly number[] },
+  input: { programmeId: unknown; institutionIds?: readonly number[] },
 ): Promise<{ ok: true; batchId: number; totalFen: number; lines: number } | Rejected<never>> {
+  const programmeId = idFrom(input.programmeId);
+  if (programmeId === null) return { ok: false, fieldErrors: {}, formError: { key: "vouchers.error.programmeNotFound" } };
   return db.transaction().execute(async (trx) => {
     const programme = await trx
       .selectFrom("voucher_programmes")
       .select(["id", "bureau_id"])
-      .where("id", "=", input.programmeId)
+      .where("id", "=", programmeId)
       .executeTakeFirst();
     if (!programme || programme.bureau_id !== actor.organisationId) {
       return { ok: false as const, fieldErrors: {}, formError: { key: "vouchers.error.programmeNotFound" } };
@@ -84,7 +86,7 @@ export async function createReimbursementBatch(
     let owed = trx
       .selectFrom("ledger_accounts")
       .select(["id", "owner_organisation_id", "balance"])
-      .where("programme_id", "=", input.programmeId)
+      .where("programme_id", "=", programmeId)
       .where("purpose", "=", "voucher_reimbursable")
       .orderBy("id")
       .forUpdate();
@@ -97,14 +99,14 @@ export async function createReimbursementBatch(
     const totalFen = lines.reduce((s, l) => s + l.amountFen, 0);
     const batch = await trx
       .insertInto("reimbursement_batches")
-      .values({ programme_id: input.programmeId, total_fen: totalFen, created_by: actor.userId })
+      .values({ programme_id: programmeId, total_fen: totalFen, created_by: actor.userId })
       .returning("id")
       .executeTakeFirstOrThrow();
     await trx
       .insertInto("reimbursement_batch_lines")
       .values(lines.map((l) => ({ batch_id: batch.id, institution_id: l.institutionId, amount_fen: l.amountFen })))
       .execute();
-    await postReimbursementBatch(trx, { batchId: batch.id, programmeId: input.programmeId, lines });
+    await postReimbursementBatch(trx, { batchId: batch.id, programmeId, lines });
     await trx
       .insertInto("audit_log")
       .values({
@@ -112,7 +114,7 @@ export async function createReimbursementBatch(
         action: "reimbursement_batch.create",
         subject_type: "reimbursement_batch",
         subject_id: String(batch.id),
-        detail: JSON.stringify({ totalFen, lines: lines.length }),
+        detail: { totalFen, lines: lines.length },
       })
       .execute();
     return { ok: true as const, batchId: batch.id, totalFen, lines: lines.length };
@@ -123,17 +125,19 @@ export async function createReimbursementBatch(
 export async function markBatchPaid(
   db: Kysely<DB>,
   actor: Actor,
-  input: { batchId: number; paymentReference: unknown },
+  input: { batchId: unknown; paymentReference: unknown },
   now: Date = new Date(),
 ): Promise<{ ok: true } | Rejected<"paymentReference">> {
   const reference = requiredText(100).safeParse(input.paymentReference);
   if (!reference.success) return { ok: false, fieldErrors: { paymentReference: reference.error.issues[0].message } };
+  const batchId = idFrom(input.batchId);
+  if (batchId === null) return { ok: false, fieldErrors: {}, formError: { key: "vouchers.error.batchNotFound" } };
   return db.transaction().execute(async (trx) => {
     const batch = await trx
       .selectFrom("reimbursement_batches as b")
       .innerJoin("voucher_programmes as p", "p.id", "b.programme_id")
       .select(["b.id", "b.status", "b.programme_id", "p.bureau_id"])
-      .where("b.id", "=", input.batchId)
+      .where("b.id", "=", batchId)
       .forUpdate("b")
       .executeTakeFirst();
     if (!batch || batch.bureau_id !== actor.organisationId) {
@@ -165,7 +169,7 @@ export async function markBatchPaid(
         action: "reimbursement_batch.paid",
         subject_type: "reimbursement_batch",
         subject_id: String(batch.id),
-        detail: JSON.stringify({ paymentReference: reference.data }),
+        detail: { paymentReference: reference.data },
       })
       .execute();
     return { ok: true as const };

@@ -49,6 +49,12 @@ export const positiveId = z.coerce
   .int("vouchers.error.required")
   .positive("vouchers.error.required");
 
+/** A positive safe-integer id from a form value, or null. */
+export function idFrom(value: unknown): number | null {
+  const n = typeof value === "number" ? value : typeof value === "string" && /^\d{1,15}$/.test(value.trim()) ? Number(value) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
 /** The first problem of each top-level field, as field → i18n key. */
 export function fieldErrorsFrom<F extends string>(error: z.ZodError): FieldErrors<F> {
   const errors: FieldErrors<F> = {};

@@ -1,6 +1,13 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import { TRANSFER_MODES, type DB, type TransferMode } from "../../../db/schema";
-import { bpsShareFen, holdLockedVoucher, InsufficientFundsError, isVoucherExpired, lockEnterpriseVouchers, type PostedTransaction } from "../ledger";
+import {
+  bpsShareFen,
+  holdLockedVoucher,
+  InsufficientFundsError,
+  isVoucherExpired,
+  lockEnterpriseVouchers,
+  type PostedTransaction,
+} from "../ledger";
 import { chinaDate } from "./validation";
 
 /** A refusal about the vouchers chosen for a purchase: `key` is an i18n key, `field` the form field it is about. */
@@ -110,7 +117,11 @@ function capUsedSql(enterpriseId: RawBuilder<unknown>, programmeId: RawBuilder<u
 }
 
 export async function capUsedFen(db: Kysely<DB>, enterpriseId: number, programmeId: number, now: Date = new Date()): Promise<number> {
-  const { rows } = await sql<{ used: number }>`select ${capUsedSql(sql`${enterpriseId}::bigint`, sql`${programmeId}::bigint`, now)} as used`.execute(db);
+  const { rows } = await sql<{ used: number }>`select ${capUsedSql(
+    sql`${enterpriseId}::bigint`,
+    sql`${programmeId}::bigint`,
+    now,
+  )} as used`.execute(db);
   return rows[0].used;
 }
 

@@ -73,6 +73,8 @@ export const DISTRICTS: readonly District[] = [
     industries: ["bearing", "heavyMachinery", "miningMachinery", "refractories", "agriMachinery", "testing", "intelligentEquipment", "newMaterials"] },
   { region: "gaoxin", zh: "洛阳高新区", en: "Luoyang High-tech Zone", area: "410300", weight: 32, county: false,
     industries: ["newMaterials", "silicon", "intelligentEquipment", "robotics", "electronics", "optoelectronics", "aviation", "precisionBearing", "software", "testing", "storage"] },
+  { region: "yibin", zh: "伊滨区", en: "Yibin District", area: "410300", weight: 6, county: false,
+    industries: ["intelligentEquipment", "newMaterials", "electronics", "environmental"] },
   { region: "xigong", zh: "西工区", en: "Xigong District", area: "410303", weight: 15, county: false,
     industries: ["it", "software", "electronics", "construction", "design", "medicalDevices"] },
   { region: "luolong", zh: "洛龙区", en: "Luolong District", area: "410311", weight: 28, county: false,
