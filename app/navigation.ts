@@ -19,6 +19,11 @@ const NAVIGATION: NavItem[] = [
   { to: "/bureau/dashboard", label: "nav.dashboard", roles: ["bureau"] },
   { to: "/enterprise/vouchers", label: "nav.vouchers", roles: ["enterprise"] },
   { to: "/bureau/vouchers", label: "nav.vouchers", roles: ["bureau"] },
+  { to: "/enterprise/orders", label: "nav.orders", roles: ["enterprise"] },
+  { to: "/institution/orders", label: "nav.sales", roles: ["institution"] },
+  { to: "/institution/inquiries", label: "nav.inquiries", roles: ["institution"] },
+  { to: "/operator", label: "nav.operator", roles: ["operator"] },
+  { to: "/operator/transfers", label: "nav.transfers", roles: ["operator"] },
 ];
 
 export function navigationFor(role: OrganisationKind | null): NavItem[] {

@@ -1,13 +1,14 @@
 import auth from "./messages/auth";
 import bureau from "./messages/bureau";
 import catalogue from "./messages/catalogue";
+import checkout from "./messages/checkout";
 import common from "./messages/common";
 import storefront from "./messages/storefront";
 import vouchers from "./messages/vouchers";
 
 // Each capability keeps its strings in app/i18n/messages/<name>.ts ({ "zh-CN": {...}, en: {...} }, same keys);
 // add it to this list.
-const catalogues = [common, auth, bureau, catalogue, vouchers, storefront];
+const catalogues = [common, auth, bureau, catalogue, vouchers, storefront, checkout];
 
 export const LOCALES = ["zh-CN", "en"] as const;
 export type Locale = (typeof LOCALES)[number];

@@ -39,7 +39,7 @@ export default function Home() {
             <label htmlFor="home-q" className="sr-only">
               {t("storefront.search.label")}
             </label>
-            <input id="home-q" type="search" name="q" placeholder={t("storefront.search.placeholder")} enterKeyHint="search" />
+            <input id="home-q" type="search" name="q" placeholder={t("storefront.search.placeholderShort")} enterKeyHint="search" />
             <button type="submit" className="button">
               {t("storefront.search.submit")}
             </button>

@@ -12,6 +12,7 @@ import { useLocale, useT } from "~/i18n/context";
 import { parseRangeParams, rangePresets } from "~/services/stats/params";
 import { bureauSentence, periodLabel } from "~/services/stats/sentence";
 import { dashboard, type SellerRow } from "~/services/stats/turnover";
+import { voucherPanel, type ProgrammeFigures, type VoucherFigures, type VoucherPanel } from "~/services/stats/vouchers";
 import { requireUser } from "~/session.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
@@ -25,13 +26,17 @@ export const meta: MetaFunction = ({ matches }) => {
 const TOP_SELLERS = 50;
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireUser(request, ["bureau"]);
+  const user = await requireUser(request, ["bureau"]);
   const presets = rangePresets();
   const parsed = parseRangeParams(new URL(request.url).searchParams, presets[0].range);
   // A bad date keeps the page usable: it shows the default range and says what was wrong.
   const range = parsed.ok ? parsed.range : presets[0].range;
-  const data = await dashboard(await getDb(), range, { topSellers: TOP_SELLERS });
-  return { range, rangeError: parsed.ok ? null : parsed.message, presets, data };
+  const db = await getDb();
+  const [data, vouchers] = await Promise.all([
+    dashboard(db, range, { topSellers: TOP_SELLERS }),
+    voucherPanel(db, range, { bureauId: user.organisationId }),
+  ]);
+  return { range, rangeError: parsed.ok ? null : parsed.message, presets, data, vouchers };
 }
 
 function rangeQuery(range: { from: string; to: string }): string {
@@ -48,7 +53,7 @@ function CsvLink({ table, range }: { table: string; range: { from: string; to: s
 }
 
 export default function Dashboard() {
-  const { range, rangeError, presets, data } = useLoaderData<typeof loader>();
+  const { range, rangeError, presets, data, vouchers } = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
   const s = data.summary;
@@ -244,6 +249,8 @@ export default function Dashboard() {
         />
       </section>
 
+      <VoucherSection panel={vouchers} range={range} />
+
       <section className="panel panel--spaced" aria-labelledby="funnel-heading">
         <div className="panel__head">
           <h2 id="funnel-heading">{t("dashboard.funnel")}</h2>
@@ -270,5 +277,158 @@ export default function Dashboard() {
         <p className="note">{t("dashboard.funnel.note")}</p>
       </section>
     </div>
+  );
+}
+
+/** "已用 82%，剩余 ¥180,000" with a bar; red once the budget left cannot pay for another voucher. */
+function BudgetBar({ label, figures, exhausted, voucherAmountFen }: { label: string; figures: VoucherFigures; exhausted?: boolean; voucherAmountFen?: number }) {
+  const t = useT();
+  const locale = useLocale();
+  const text = t("dashboard.vouchers.budgetUse", { pct: figures.budgetUsedPct, left: formatFen(figures.budgetLeftFen, locale) });
+  const warning = !exhausted
+    ? null
+    : figures.budgetLeftFen === 0 || voucherAmountFen === undefined
+    ? t("dashboard.vouchers.exhausted")
+    : t("dashboard.vouchers.tooLittle", { amount: formatFen(voucherAmountFen, locale) });
+  return (
+    <li className="bar-list__item">
+      <span className="bar-list__label">{label}</span>
+      <span
+        className="bar-list__track"
+        role="progressbar"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={figures.budgetUsedPct}
+        aria-valuetext={text}
+      >
+        <span
+          className="bar-list__bar"
+          style={{ width: `${Math.min(100, figures.budgetUsedPct)}%`, background: exhausted ? "var(--danger, #b42318)" : undefined }}
+        />
+      </span>
+      <span className="bar-list__value">
+        {text}
+        {warning ? <span className={figures.budgetLeftFen === 0 ? "growth growth--down" : "growth"}>{` · ${warning}`}</span> : null}
+      </span>
+    </li>
+  );
+}
+
+/** The voucher programmes: budget use per programme, then every figure in a sortable table with a total row. */
+function VoucherSection({ panel, range }: { panel: VoucherPanel; range: { from: string; to: string } }) {
+  const t = useT();
+  const locale = useLocale();
+  const money = (fen: number) => <Money fen={fen} />;
+  const count = (n: number) => n.toLocaleString(locale);
+  const columns: Column<ProgrammeFigures>[] = [
+    {
+      key: "programme",
+      label: t("dashboard.vouchers.col.programme"),
+      sortValue: (r) => r.name,
+      render: (r) => (
+        <Link to={`/bureau/vouchers/${r.programmeId}`}>
+          {r.name}
+          <small className="nowrap"> · {r.year}</small>
+        </Link>
+      ),
+    },
+    { key: "budget", label: t("dashboard.vouchers.col.budget"), numeric: true, sortValue: (r) => r.budgetFen, render: (r) => money(r.budgetFen) },
+    {
+      key: "issued",
+      label: t("dashboard.vouchers.col.issued"),
+      numeric: true,
+      sortValue: (r) => r.issuedFen,
+      render: (r) => (
+        <>
+          {money(r.issuedFen)} <small>({t("dashboard.vouchers.count", { count: count(r.issuedCount) })})</small>
+        </>
+      ),
+    },
+    { key: "redeemed", label: t("dashboard.vouchers.col.redeemed"), numeric: true, sortValue: (r) => r.redeemedFen, render: (r) => money(r.redeemedFen) },
+    { key: "reimbursed", label: t("dashboard.vouchers.col.reimbursed"), numeric: true, sortValue: (r) => r.reimbursedFen, render: (r) => money(r.reimbursedFen) },
+    {
+      key: "awaiting",
+      label: t("dashboard.vouchers.col.awaiting"),
+      numeric: true,
+      sortValue: (r) => r.awaitingReimbursementFen,
+      render: (r) => money(r.awaitingReimbursementFen),
+    },
+    { key: "served", label: t("dashboard.vouchers.col.served"), numeric: true, sortValue: (r) => r.enterprisesServed, render: (r) => count(r.enterprisesServed) },
+    { key: "left", label: t("dashboard.vouchers.col.budgetLeft"), numeric: true, sortValue: (r) => r.budgetLeftFen, render: (r) => money(r.budgetLeftFen) },
+    { key: "pIssued", label: t("dashboard.vouchers.col.periodIssued"), numeric: true, sortValue: (r) => r.period.issuedFen, render: (r) => money(r.period.issuedFen) },
+    {
+      key: "pRedeemed",
+      label: t("dashboard.vouchers.col.periodRedeemed"),
+      numeric: true,
+      sortValue: (r) => r.period.redeemedFen,
+      render: (r) => money(r.period.redeemedFen),
+    },
+    {
+      key: "pReimbursed",
+      label: t("dashboard.vouchers.col.periodReimbursed"),
+      numeric: true,
+      sortValue: (r) => r.period.reimbursedFen,
+      render: (r) => money(r.period.reimbursedFen),
+    },
+  ];
+  const total = panel.total;
+  return (
+    <section className="panel panel--spaced" aria-labelledby="vouchers-heading">
+      <div className="panel__head">
+        <h2 id="vouchers-heading">{t("dashboard.vouchers.title")}</h2>
+        {panel.programmes.length > 0 ? <CsvLink table="vouchers" range={range} /> : null}
+      </div>
+      {!panel.anyProgramme ? (
+        <p className="empty">
+          {t("dashboard.vouchers.none")} <Link to="/bureau/vouchers/new">{t("dashboard.vouchers.create")}</Link>
+        </p>
+      ) : panel.programmes.length === 0 ? (
+        <p className="empty">{t("dashboard.vouchers.noneInRange")}</p>
+      ) : (
+        <>
+          <ul className="bar-list" aria-label={t("dashboard.vouchers.col.budgetUsed")}>
+            {panel.programmes.map((p) => (
+              <BudgetBar key={p.programmeId} label={`${p.name} · ${p.year}`} figures={p} exhausted={p.exhausted} voucherAmountFen={p.voucherAmountFen} />
+            ))}
+            {panel.programmes.length > 1 ? <BudgetBar label={t("dashboard.vouchers.totalBar")} figures={total} /> : null}
+          </ul>
+          <p className="sentence">
+            {t("dashboard.vouchers.periodLine", {
+              period: periodLabel(range, locale),
+              count: count(total.period.issuedCount),
+              issued: formatFen(total.period.issuedFen, locale),
+              redeemed: formatFen(total.period.redeemedFen, locale),
+              reimbursed: formatFen(total.period.reimbursedFen, locale),
+              served: count(total.period.enterprisesServed),
+            })}
+          </p>
+          <SortableTable
+            caption={t("dashboard.vouchers.title")}
+            columns={columns}
+            rows={panel.programmes}
+            rowKey={(r) => String(r.programmeId)}
+            footer={[
+              t("dashboard.total"),
+              money(total.budgetFen),
+              <>
+                {money(total.issuedFen)} <small>({t("dashboard.vouchers.count", { count: count(total.issuedCount) })})</small>
+              </>,
+              money(total.redeemedFen),
+              money(total.reimbursedFen),
+              money(total.awaitingReimbursementFen),
+              count(total.enterprisesServed),
+              money(total.budgetLeftFen),
+              money(total.period.issuedFen),
+              money(total.period.redeemedFen),
+              money(total.period.reimbursedFen),
+            ]}
+          />
+          <p className="note">
+            {t("dashboard.vouchers.note")} {panel.programmes.length > 1 ? t("dashboard.vouchers.servedNote") : null}
+          </p>
+        </>
+      )}
+    </section>
   );
 }

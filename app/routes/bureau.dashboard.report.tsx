@@ -9,6 +9,7 @@ import { useLocale, useT } from "~/i18n/context";
 import { parseRangeParams, rangePresets } from "~/services/stats/params";
 import { bureauSentence, periodLabel } from "~/services/stats/sentence";
 import { dashboard } from "~/services/stats/turnover";
+import { voucherPanel } from "~/services/stats/vouchers";
 import { requireUser } from "~/session.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
@@ -20,11 +21,15 @@ export const meta: MetaFunction = ({ matches }) => {
 };
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireUser(request, ["bureau"]);
+  const user = await requireUser(request, ["bureau"]);
   const parsed = parseRangeParams(new URL(request.url).searchParams, rangePresets()[0].range);
   if (!parsed.ok) throw new Response(parsed.message, { status: 400 });
-  const data = await dashboard(await getDb(), parsed.range, { topSellers: 10 });
-  return { range: parsed.range, data, generatedAt: new Date().toISOString() };
+  const db = await getDb();
+  const [data, vouchers] = await Promise.all([
+    dashboard(db, parsed.range, { topSellers: 10 }),
+    voucherPanel(db, parsed.range, { bureauId: user.organisationId }),
+  ]);
+  return { range: parsed.range, data, vouchers, generatedAt: new Date().toISOString() };
 }
 
 /** A compact, print-friendly table: category, contracts, contract value, share. */
@@ -76,7 +81,7 @@ function ReportTable({
 }
 
 export default function Report() {
-  const { range, data, generatedAt } = useLoaderData<typeof loader>();
+  const { range, data, vouchers, generatedAt } = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
   const s = data.summary;
@@ -181,6 +186,44 @@ export default function Report() {
             />
           </section>
         </div>
+        {vouchers.programmes.length > 0 ? (
+          <section>
+            <h2>{t("dashboard.vouchers.report.heading", { date: generated })}</h2>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t("dashboard.vouchers.col.programme")}</th>
+                  {["budget", "issued", "redeemed", "reimbursed", "served", "budgetLeft"].map((k) => (
+                    <th key={k} scope="col" className="num">
+                      {t(`dashboard.vouchers.col.${k}`)}
+                    </th>
+                  ))}
+                  <th scope="col" className="num">
+                    {t("dashboard.vouchers.col.budgetUsed")}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {vouchers.programmes.map((p) => (
+                  <tr key={p.programmeId}>
+                    <td>
+                      {p.name} · {p.year}
+                    </td>
+                    <td className="num">{compact(p.budgetFen)}</td>
+                    <td className="num">
+                      {compact(p.issuedFen)} · {t("dashboard.vouchers.count", { count: p.issuedCount.toLocaleString(locale) })}
+                    </td>
+                    <td className="num">{compact(p.redeemedFen)}</td>
+                    <td className="num">{compact(p.reimbursedFen)}</td>
+                    <td className="num">{p.enterprisesServed.toLocaleString(locale)}</td>
+                    <td className="num">{compact(p.budgetLeftFen)}</td>
+                    <td className="num">{p.budgetUsedPct}%</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        ) : null}
         <footer className="report__foot">
           <span>{t("dashboard.report.generated", { at: generated })}</span>
           <span>{t("dashboard.report.issuer")}</span>

@@ -7,7 +7,8 @@ import "~/styles/vouchers.css";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
 import { useT } from "~/i18n/context";
-import { createProgramme, PROGRAMME_FIELDS, type ProgrammeField } from "~/services/vouchers";
+import { createProgramme, type ProgrammeField } from "~/services/vouchers";
+import { PROGRAMME_FIELDS } from "~/services/vouchers/form-fields";
 import { requireUser } from "~/session.server";
 
 export const meta: MetaFunction = ({ matches }) => {

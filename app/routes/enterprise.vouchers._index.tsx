@@ -7,7 +7,6 @@ import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, formatFen, isLocale, translator, type Locale } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import {
-  APPLICATION_FIELDS,
   applyForVoucher,
   getWallet,
   listApplications,
@@ -15,6 +14,7 @@ import {
   withdrawApplication,
   type ApplicationField,
 } from "~/services/vouchers";
+import { APPLICATION_FIELDS } from "~/services/vouchers/form-fields";
 import { requireUser } from "~/session.server";
 
 export const meta: MetaFunction = ({ matches }) => {

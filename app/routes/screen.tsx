@@ -6,7 +6,7 @@ import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, translator, type Locale } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import screenCss from "~/styles/screen.css?url";
-import { loadScreenData, type ScreenData, type ScreenDeal, type ScreenWallItem } from "./screen.data";
+import { loadScreenData, type ScreenData, type ScreenDeal, type ScreenWallItem } from "~/components/storefront/screen-data.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: screenCss }];
 

@@ -1,4 +1,5 @@
 import { contractsStep } from "./contracts";
+import { ordersStep } from "./orders";
 import { organisationsStep } from "./organisations";
 import { resultsStep } from "./results";
 import type { SeedStep } from "./types";
@@ -13,4 +14,5 @@ export const SEED_STEPS: readonly SeedStep[] = [
   usersStep,
   resultsStep,
   contractsStep,
+  ordersStep,
 ];

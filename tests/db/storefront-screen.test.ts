@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from "vitest";
-import { loader as screenDataLoader, loadScreenData, type ScreenData } from "../../app/routes/screen.data";
+import { loader as screenDataLoader } from "../../app/routes/screen.data";
+import { loadScreenData, type ScreenData } from "../../app/components/storefront/screen-data.server";
 import { handle, loader as screenLoader } from "../../app/routes/screen";
 import { loader as turnoverApi } from "../../app/routes/api.v1.stats.turnover";
 import { todayInChina } from "../../app/services/contracts/calendar";

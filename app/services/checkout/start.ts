@@ -1,13 +1,13 @@
 import { sql, type Kysely } from "kysely";
 import type { DB, OrderStatus, PaymentMethod, TransferMode } from "../../../db/schema";
-import { CatalogueError, SYSTEM_ACTOR, transition } from "../catalogue/lifecycle";
+import { CatalogueError, transition } from "../catalogue/lifecycle";
 import { holdLockedVoucher, InsufficientFundsError, LedgerError, lockEnterpriseVouchers, type LockedVoucher } from "../ledger";
 import { computeVoucherPart, quoteVoucherPart, VoucherError, type VoucherQuote } from "../vouchers/voucher-part";
 import { chinaDate } from "../vouchers/validation";
 import { CheckoutError, violatedConstraint } from "./errors";
 import { assertMode, loadResult, resolveOffer, saleBlock, type Offer, type OfferResult } from "./offer";
 import { addEvent, closeLockedOrder, completeLockedOrder, lapsedCondition } from "./order-core";
-import { BANK_TRANSFER_DAYS, MAX_VOUCHERS_PER_ORDER, paymentDeadline, RESERVATION_MINUTES } from "./rules";
+import { BANK_TRANSFER_DAYS, isExclusive, MAX_VOUCHERS_PER_ORDER, paymentDeadline, RESERVATION_MINUTES } from "./rules";
 
 /** The enterprise user buying. */
 export interface Buyer {
@@ -168,7 +168,7 @@ export async function startCheckout(db: Kysely<DB>, buyer: Buyer, input: StartCh
   }
   const quoteId = input.quoteId ?? null;
   const { voucherIds, requested } = checkVoucherInput(input);
-  const exclusiveMode = ["assignment", "exclusive_license", "sole_license", "equity"].includes(input.mode);
+  const exclusiveMode = isExclusive(input.mode);
 
   try {
     return await db.transaction().execute(async (trx) => {

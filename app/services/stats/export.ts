@@ -14,11 +14,12 @@ import {
   type GroupRow,
   type Totals,
 } from "./turnover";
+import { voucherPanel, voucherPanelCsvRows } from "./vouchers";
 
 // CSV exports of every dashboard table: UTF-8 with a BOM (Excel then reads the Chinese), amounts in yuan with two
 // decimals, a 合计 (total) row under each breakdown.
 
-export const EXPORT_TABLES = ["summary", "month", "field", "type", "seller_type", "buyer_region", "seller", "funnel"] as const;
+export const EXPORT_TABLES = ["summary", "month", "field", "type", "seller_type", "buyer_region", "seller", "funnel", "vouchers"] as const;
 export type ExportTable = (typeof EXPORT_TABLES)[number];
 
 export function isExportTable(value: string): value is ExportTable {
@@ -61,7 +62,14 @@ export interface CsvExport {
   body: string;
 }
 
-export async function exportTable(db: Kysely<DB>, table: ExportTable, range: DateRange, locale: Locale): Promise<CsvExport> {
+/** `bureauId` limits the "vouchers" table to that bureau's programmes, as on the dashboard. */
+export async function exportTable(
+  db: Kysely<DB>,
+  table: ExportTable,
+  range: DateRange,
+  locale: Locale,
+  options: { bureauId?: number } = {},
+): Promise<CsvExport> {
   const t = translator(locale);
   const money = (fen: number) => fenToYuan(fen);
   const cols = {
@@ -104,6 +112,8 @@ export async function exportTable(db: Kysely<DB>, table: ExportTable, range: Dat
     for (const s of sellers)
       rows.push([s.seller, t(`contracts.sellerType.${s.seller_type}`), ...totalsCells(s), sharePct(s.amount_fen, total.amount_fen)]);
     rows.push([t("dashboard.total"), "", ...totalsCells(total), total.amount_fen > 0 ? 100 : null]);
+  } else if (table === "vouchers") {
+    rows.push(...voucherPanelCsvRows(await voucherPanel(db, range, { bureauId: options.bureauId }), locale));
   } else if (table === "funnel") {
     const f = await listingFunnel(db, range);
     rows.push([t("dashboard.col.key"), `${range.from}~${range.to}`]);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { DB, VoucherApplicationStatus } from "../../../db/schema";
 import type { Message, Rejected } from "../accounts/types";
 import { InsufficientFundsError, postVoucherIssue } from "../ledger";
+import { APPLICATION_FIELDS, type SameKeys } from "./form-fields";
 import type { Actor } from "./programmes";
 import { chinaDate, endOfChinaDay, fieldErrorsFrom, idFrom, positiveId, requiredText, uniqueViolation } from "./validation";
 
@@ -18,7 +19,9 @@ const applicationSchema = z.object({
 });
 
 export type ApplicationField = keyof z.input<typeof applicationSchema>;
-export const APPLICATION_FIELDS = Object.keys(applicationSchema.shape) as ApplicationField[];
+export { APPLICATION_FIELDS };
+const applicationFieldsMatch: SameKeys<ApplicationField, (typeof APPLICATION_FIELDS)[number]> = true;
+void applicationFieldsMatch;
 export type ApplicationInput = Partial<Record<ApplicationField, unknown>>;
 
 function formError(key: string, params?: Message["params"]): Rejected<never> {

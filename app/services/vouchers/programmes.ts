@@ -3,6 +3,7 @@ import { z } from "zod";
 import { TRANSFER_MODES, type DB, type TransferMode, type VoucherProgrammeStatus } from "../../../db/schema";
 import type { Rejected } from "../accounts/types";
 import { postProgrammeFunding } from "../ledger";
+import { PROGRAMME_FIELDS, type SameKeys } from "./form-fields";
 import { calendarDate, chinaDate, fieldErrorsFrom, percentAsBps, requiredText, uniqueViolation, yuanAmount } from "./validation";
 
 /** The purchase kinds a programme may cover, grouped as the bureau thinks of them. */
@@ -40,7 +41,9 @@ const programmeSchema = z
   });
 
 export type ProgrammeField = keyof z.input<typeof programmeSchema>;
-export const PROGRAMME_FIELDS = Object.keys(programmeSchema.shape) as ProgrammeField[];
+export { PROGRAMME_FIELDS };
+const programmeFieldsMatch: SameKeys<ProgrammeField, (typeof PROGRAMME_FIELDS)[number]> = true;
+void programmeFieldsMatch;
 export type ProgrammeInput = Partial<Record<ProgrammeField, unknown>>;
 
 export interface Actor {

@@ -1,0 +1,166 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import "~/components/charts/charts.css";
+import { formatWhen, messageText } from "~/components/checkout/format";
+import { BankInstructions, OrderReceipt, OrderStatusBadge, OrderTimeline } from "~/components/checkout/order-bits";
+import { toWire } from "~/components/checkout/wire";
+import { getDb } from "~/db.server";
+import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
+import { useLocale, useT } from "~/i18n/context";
+import { cancelOrder, CheckoutError, checkoutHttpStatus, getOrderDetail } from "~/services/checkout";
+import { orderNo } from "~/services/checkout/rules";
+import { PaymentsError } from "~/services/payments/errors";
+import { expireCheckoutSession, getStripe } from "~/services/payments/stripe";
+import { requireUser } from "~/session.server";
+
+// The buyer's order: what to do next while it is pending (pay on Stripe's page, or transfer with the reference code),
+// cancel, and the receipt once it is paid.
+
+export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
+  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return [{ title: `${t("checkout.order.title", { no: loaded?.order.orderNo ?? "" })} · ${t("app.name")}` }];
+};
+
+function orderIdOf(raw: string | undefined): number {
+  const id = raw && /^\d{1,15}$/.test(raw) ? Number(raw) : 0;
+  if (id <= 0) throw new Response("Not found", { status: 404 });
+  return id;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request, ["enterprise"]);
+  const order = await getOrderDetail(await getDb(), orderIdOf(params.id));
+  // Another organisation's order is answered like a missing one.
+  if (!order || order.buyerOrganisationId !== user.organisationId) throw new Response("Not found", { status: 404 });
+  return { order: toWire(order) };
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request, ["enterprise"]);
+  const id = orderIdOf(params.id);
+  const form = await request.formData();
+  if (form.get("intent") !== "cancel") return data({ error: { key: "checkout.error.unknownAction", params: {} } }, { status: 400 });
+  const db = await getDb();
+  try {
+    await cancelOrder(db, { userId: user.id, organisationId: user.organisationId }, id);
+  } catch (error) {
+    if (!(error instanceof CheckoutError)) throw error;
+    if (error.kind === "not_found") throw new Response("Not found", { status: 404 });
+    return data({ error: { key: error.key, params: error.params } }, { status: checkoutHttpStatus(error) });
+  }
+  // Close Stripe's page too, so it cannot be paid after the cancel; a payment that slips through is refunded by the
+  // webhook. Best effort: the order is cancelled either way.
+  const order = await db.selectFrom("orders").select("stripe_checkout_session_id").where("id", "=", id).executeTakeFirst();
+  const stripe = getStripe();
+  if (order?.stripe_checkout_session_id && stripe) {
+    await expireCheckoutSession(stripe.client, { sessionId: order.stripe_checkout_session_id, orderId: id }).catch((error: unknown) => {
+      console.error(`order ${orderNo(id)}: Stripe session not expired:`, error instanceof PaymentsError ? error.message : error);
+    });
+  }
+  return redirect(`/enterprise/orders/${id}?cancelled=1`);
+}
+
+export default function EnterpriseOrder() {
+  const { order } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const [search] = useSearchParams();
+  const navigation = useNavigation();
+  const t = useT();
+  const locale = useLocale();
+  const pending = order.status === "pending";
+
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>{t("checkout.order.title", { no: order.orderNo })}</h1>
+          <p className="kpi__label">
+            <OrderStatusBadge status={order.status} /> {order.resultTitle}
+          </p>
+        </div>
+        <div className="page-head__actions no-print">
+          <Link className="button button--ghost" to="/enterprise/orders">
+            {t("checkout.order.back")}
+          </Link>
+          {order.status === "completed" ? (
+            <button type="button" className="button button--ghost" onClick={() => window.print()}>
+              {t("checkout.order.print")}
+            </button>
+          ) : null}
+        </div>
+      </div>
+
+      {search.get("done") && order.status === "completed" ? (
+        <p className="success" role="status">
+          {t("checkout.order.doneByVoucher")}
+        </p>
+      ) : null}
+      {search.get("placed") && pending ? (
+        <p className="success" role="status">
+          {t("checkout.order.placed")}
+        </p>
+      ) : null}
+      {search.get("paid") ? (
+        order.status === "completed" ? (
+          <p className="success" role="status">
+            {t("checkout.order.paid")}
+          </p>
+        ) : pending ? (
+          <p className="notice" role="status">
+            {t("checkout.order.confirming")}
+          </p>
+        ) : null
+      ) : null}
+      {search.get("cancelled") && order.status === "cancelled" ? (
+        <p className="success" role="status">
+          {t("checkout.order.cancelledDone")}
+        </p>
+      ) : null}
+      {actionData?.error ? (
+        <p className="form-error" role="alert">
+          {messageText(t, locale, actionData.error)}
+        </p>
+      ) : null}
+
+      {pending ? (
+        <>
+          <p className="notice">
+            {t(order.paymentMethod === "bank_transfer" ? "checkout.order.deadlineBank" : "checkout.order.deadlineCard", {
+              at: formatWhen(order.expiresAt, locale),
+            })}
+            {order.reservation?.state === "active" ? ` ${t("checkout.order.reserved")}` : null}
+            {order.voucherPartFen > 0 ? ` ${t("checkout.order.vouchersHeld")}` : null}
+          </p>
+          {order.paymentMethod === "bank_transfer" ? (
+            <BankInstructions reference={order.bankReference} cashDueFen={order.cashDueFen} expiresAt={order.expiresAt} />
+          ) : null}
+          <div className="order-actions">
+            {order.paymentMethod === "card" && order.stripeCheckoutUrl ? (
+              <a className="button" href={order.stripeCheckoutUrl}>
+                {t("checkout.order.payNow")}
+              </a>
+            ) : null}
+            <Form method="post" onSubmit={(e) => (!window.confirm(t("checkout.order.cancelConfirm")) ? e.preventDefault() : undefined)}>
+              <input type="hidden" name="intent" value="cancel" />
+              <button type="submit" className="button button--ghost" disabled={navigation.state === "submitting"}>
+                {t("checkout.order.cancel")}
+              </button>
+            </Form>
+          </div>
+        </>
+      ) : null}
+      {order.closeReason ? <p className="notice">{t(`checkout.order.closed.${order.closeReason}`)}</p> : null}
+      {order.status === "refunded" && order.refundedAt ? (
+        <p className="notice">{t("checkout.order.refunded", { at: formatWhen(order.refundedAt, locale) })}</p>
+      ) : null}
+
+      <OrderReceipt order={order} />
+
+      <section className="panel panel--spaced timeline-panel" aria-labelledby="history">
+        <h2 id="history">{t("checkout.order.history")}</h2>
+        <OrderTimeline events={order.events} />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,252 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import "~/components/charts/charts.css";
+import { formatDay, formatWhen, messageText } from "~/components/checkout/format";
+import { OrderStatusBadge } from "~/components/checkout/order-bits";
+import { toWire } from "~/components/checkout/wire";
+import { getDb } from "~/db.server";
+import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { useLocale, useT } from "~/i18n/context";
+import { CheckoutError, listInquiries, listOrders, ORDERS_PAGE_SIZE, withdrawInquiry } from "~/services/checkout";
+import { requireUser } from "~/session.server";
+import { ORDER_STATUSES, type OrderStatus } from "../../db/schema";
+
+export const meta: MetaFunction = ({ matches }) => {
+  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return [{ title: `${t("checkout.orders.mine")} · ${t("app.name")}` }];
+};
+
+function statusOf(raw: string | null): OrderStatus | null {
+  return raw && (ORDER_STATUSES as readonly string[]).includes(raw) ? (raw as OrderStatus) : null;
+}
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request, ["enterprise"]);
+  const url = new URL(request.url);
+  const status = statusOf(url.searchParams.get("status"));
+  const page = Math.max(1, Number(url.searchParams.get("page")) || 1);
+  const db = await getDb();
+  const [orders, inquiries] = await Promise.all([
+    listOrders(db, { buyerOrganisationId: user.organisationId }, { status, page }),
+    listInquiries(db, { enterpriseId: user.organisationId }, { limit: 50 }),
+  ]);
+  return { orders: toWire(orders), inquiries: toWire(inquiries), status, page, perPage: ORDERS_PAGE_SIZE };
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUser(request, ["enterprise"]);
+  const form = await request.formData();
+  if (form.get("intent") !== "withdrawInquiry") return data({ error: { key: "checkout.error.unknownAction", params: {} } }, { status: 400 });
+  const inquiryId = Number(form.get("inquiryId"));
+  try {
+    const result = await withdrawInquiry(await getDb(), { userId: user.id, organisationId: user.organisationId }, inquiryId);
+    if (!result.ok) return data({ error: { key: result.formError?.key ?? "checkout.error.generic", params: {} } }, { status: 409 });
+  } catch (error) {
+    if (error instanceof CheckoutError) return data({ error: { key: error.key, params: error.params } }, { status: 404 });
+    throw error;
+  }
+  return redirect("/enterprise/orders?withdrawn=1#inquiries");
+}
+
+export default function EnterpriseOrders() {
+  const { orders, inquiries, status, page, perPage } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const [search] = useSearchParams();
+  const t = useT();
+  const locale = useLocale();
+  const all = Object.values(orders.counts).reduce((a, b) => a + b, 0);
+  const tabs: (OrderStatus | null)[] = [null, "pending", "completed", "cancelled", "expired", "failed", "refunded"];
+  const pages = Math.max(1, Math.ceil(orders.total / perPage));
+
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>{t("checkout.orders.mine")}</h1>
+          <p className="kpi__label">{t("checkout.orders.mineIntro")}</p>
+        </div>
+        <div className="page-head__actions">
+          <Link className="button button--ghost" to="/results">
+            {t("checkout.orders.browse")}
+          </Link>
+        </div>
+      </div>
+      {search.get("withdrawn") ? (
+        <p className="success" role="status">
+          {t("checkout.inquiry.withdrawn")}
+        </p>
+      ) : null}
+      {actionData?.error ? (
+        <p className="form-error" role="alert">
+          {messageText(t, locale, actionData.error)}
+        </p>
+      ) : null}
+
+      <ul className="status-tabs" aria-label={t("checkout.orders.filter")}>
+        {tabs.map((s) => (
+          <li key={s ?? "all"}>
+            <Link to={s ? `?status=${s}` : "?"} aria-current={s === status ? "page" : undefined}>
+              {s ? t(`checkout.status.${s}`) : t("checkout.orders.all")} <span className="count">{s ? orders.counts[s] : all}</span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+
+      {orders.rows.length === 0 ? (
+        <p className="empty">{t("checkout.orders.none")}</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="data">
+            <thead>
+              <tr>
+                <th scope="col">{t("checkout.col.orderNo")}</th>
+                <th scope="col">{t("checkout.col.result")}</th>
+                <th scope="col">{t("checkout.col.mode")}</th>
+                <th scope="col" className="num">
+                  {t("checkout.col.price")}
+                </th>
+                <th scope="col" className="num">
+                  {t("checkout.col.voucher")}
+                </th>
+                <th scope="col" className="num">
+                  {t("checkout.col.cash")}
+                </th>
+                <th scope="col">{t("checkout.col.status")}</th>
+                <th scope="col">{t("checkout.col.placedAt")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {orders.rows.map((o) => (
+                <tr key={o.id}>
+                  <td className="mono">
+                    <Link to={`/enterprise/orders/${o.id}`}>{o.orderNo}</Link>
+                  </td>
+                  <td>
+                    {o.resultTitle}
+                    <br />
+                    <small className="muted">{o.seller}</small>
+                  </td>
+                  <td className="nowrap">{t(`mode.${o.mode}`)}</td>
+                  <td className="num">{formatFen(o.priceFen, locale)}</td>
+                  <td className="num">{o.voucherPartFen > 0 ? formatFen(o.voucherPartFen, locale) : "—"}</td>
+                  <td className="num">
+                    {formatFen(o.cashDueFen, locale)}
+                    <br />
+                    <small className="muted">{t(`checkout.method.${o.paymentMethod}`)}</small>
+                  </td>
+                  <td>
+                    <OrderStatusBadge status={o.status} />
+                    {o.status === "pending" ? (
+                      <>
+                        <br />
+                        <small className="muted">{t("checkout.orders.payBy", { at: formatWhen(o.expiresAt, locale) })}</small>
+                      </>
+                    ) : null}
+                  </td>
+                  <td className="nowrap">{formatWhen(o.createdAt, locale)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {pages > 1 ? (
+        <nav className="pager" aria-label={t("checkout.orders.pages")}>
+          {page > 1 ? <Link to={`?${new URLSearchParams({ ...(status ? { status } : {}), page: String(page - 1) })}`}>{t("checkout.orders.prev")}</Link> : null}
+          <span>{t("checkout.orders.pageOf", { page, pages })}</span>
+          {page < pages ? <Link to={`?${new URLSearchParams({ ...(status ? { status } : {}), page: String(page + 1) })}`}>{t("checkout.orders.next")}</Link> : null}
+        </nav>
+      ) : null}
+
+      <section className="panel panel--spaced" id="inquiries" aria-labelledby="inquiries-heading">
+        <h2 id="inquiries-heading">{t("checkout.inquiry.mine")}</h2>
+        {inquiries.length === 0 ? (
+          <p className="muted">{t("checkout.inquiry.noneMine")}</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="data">
+              <thead>
+                <tr>
+                  <th scope="col">{t("checkout.col.result")}</th>
+                  <th scope="col">{t("checkout.col.mode")}</th>
+                  <th scope="col">{t("checkout.col.status")}</th>
+                  <th scope="col">{t("checkout.inquiry.quote")}</th>
+                  <th scope="col">
+                    <span className="sr-only">{t("checkout.col.actions")}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {inquiries.map((i) => (
+                  <tr key={i.id}>
+                    <td>
+                      <Link to={`/results/${i.resultId}`}>{i.resultTitle}</Link>
+                      <br />
+                      <small className="muted">
+                        {i.institution} · {formatDay(i.createdAt, locale)}
+                      </small>
+                    </td>
+                    <td className="nowrap">{t(`mode.${i.mode}`)}</td>
+                    <td>
+                      <span className={`status status--${i.status}`}>{t(`checkout.inquiryStatus.${i.status}`)}</span>
+                      {i.declineReason ? (
+                        <>
+                          <br />
+                          <small className="muted">{i.declineReason}</small>
+                        </>
+                      ) : null}
+                    </td>
+                    <td>
+                      {i.quote ? (
+                        <>
+                          <strong>{formatFen(i.quote.priceFen, locale)}</strong>
+                          <br />
+                          <small className="muted">
+                            {i.quote.acceptable
+                              ? t("checkout.inquiry.validUntil", { date: formatDay(i.quote.validUntil, locale) })
+                              : t(`checkout.quoteStatus.${i.quote.status === "offered" ? "lapsed" : i.quote.status}`)}
+                          </small>
+                          {i.quote.note ? (
+                            <>
+                              <br />
+                              <small>{i.quote.note}</small>
+                            </>
+                          ) : null}
+                        </>
+                      ) : (
+                        <span className="muted">{t("checkout.inquiry.awaitingQuote")}</span>
+                      )}
+                    </td>
+                    <td>
+                      <div className="table-actions">
+                        {i.orderId ? (
+                          <Link className="button button--ghost" to={`/enterprise/orders/${i.orderId}`}>
+                            {t("checkout.inquiry.toOrder")}
+                          </Link>
+                        ) : i.quote?.acceptable ? (
+                          <Link className="button" to={`/checkout/${i.resultId}?mode=${i.mode}&quote=${i.quote.id}`}>
+                            {t("checkout.inquiry.accept")}
+                          </Link>
+                        ) : null}
+                        {(i.status === "open" || i.status === "quoted") && !i.orderId ? (
+                          <Form method="post">
+                            <input type="hidden" name="intent" value="withdrawInquiry" />
+                            <input type="hidden" name="inquiryId" value={i.id} />
+                            <button type="submit" className="link-button">
+                              {t("checkout.inquiry.withdraw")}
+                            </button>
+                          </Form>
+                        ) : null}
+                      </div>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,98 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import "~/components/charts/charts.css";
+import "~/components/checkout/checkout.css";
+import { formatDay, formatWhen } from "~/components/checkout/format";
+import { toWire } from "~/components/checkout/wire";
+import { getDb } from "~/db.server";
+import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { useLocale, useT } from "~/i18n/context";
+import { listInquiries } from "~/services/checkout";
+import { requireUser } from "~/session.server";
+import { INQUIRY_STATUSES, type InquiryStatus } from "../../db/schema";
+
+// The institution's inquiries (询价): open ones first, each answered with a quote or declined on its own page.
+
+export const meta: MetaFunction = ({ matches }) => {
+  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return [{ title: `${t("checkout.inquiry.received")} · ${t("app.name")}` }];
+};
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request, ["institution"]);
+  const raw = new URL(request.url).searchParams.get("status");
+  const status = raw && (INQUIRY_STATUSES as readonly string[]).includes(raw) ? (raw as InquiryStatus) : null;
+  const rows = await listInquiries(await getDb(), { institutionId: user.organisationId }, { status, limit: 200 });
+  return { rows: toWire(rows), status };
+}
+
+export default function InstitutionInquiries() {
+  const { rows, status } = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  const tabs: (InquiryStatus | null)[] = [null, "open", "quoted", "accepted", "declined", "withdrawn"];
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>{t("checkout.inquiry.received")}</h1>
+          <p className="kpi__label">{t("checkout.inquiry.receivedIntro")}</p>
+        </div>
+      </div>
+      <ul className="status-tabs" aria-label={t("checkout.orders.filter")}>
+        {tabs.map((s) => (
+          <li key={s ?? "all"}>
+            <Link to={s ? `?status=${s}` : "?"} aria-current={s === status ? "page" : undefined}>
+              {s ? t(`checkout.inquiryStatus.${s}`) : t("checkout.orders.all")}
+            </Link>
+          </li>
+        ))}
+      </ul>
+      {rows.length === 0 ? (
+        <p className="empty">{t("checkout.inquiry.noneReceived")}</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="data">
+            <thead>
+              <tr>
+                <th scope="col">{t("checkout.col.result")}</th>
+                <th scope="col">{t("checkout.col.mode")}</th>
+                <th scope="col">{t("checkout.col.buyer")}</th>
+                <th scope="col">{t("checkout.col.status")}</th>
+                <th scope="col">{t("checkout.inquiry.quote")}</th>
+                <th scope="col">{t("checkout.col.updatedAt")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((i) => (
+                <tr key={i.id}>
+                  <td>
+                    <Link to={`/institution/inquiries/${i.id}`}>{i.resultTitle}</Link>
+                  </td>
+                  <td className="nowrap">{t(`mode.${i.mode}`)}</td>
+                  <td>{i.enterprise}</td>
+                  <td>
+                    <span className={`status status--${i.status}`}>{t(`checkout.inquiryStatus.${i.status}`)}</span>
+                  </td>
+                  <td>
+                    {i.quote ? (
+                      <>
+                        {formatFen(i.quote.priceFen, locale)}
+                        <br />
+                        <small className="muted">{t("checkout.inquiry.validUntil", { date: formatDay(i.quote.validUntil, locale) })}</small>
+                      </>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
+                  <td className="nowrap">{formatWhen(i.updatedAt, locale)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

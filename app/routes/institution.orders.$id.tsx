@@ -1,0 +1,92 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import "~/components/charts/charts.css";
+import { formatWhen } from "~/components/checkout/format";
+import { OrderReceipt, OrderStatusBadge, OrderTimeline } from "~/components/checkout/order-bits";
+import { toWire } from "~/components/checkout/wire";
+import { getDb } from "~/db.server";
+import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { useLocale, useT } from "~/i18n/context";
+import { getOrderDetail } from "~/services/checkout";
+import { platformFeeFen } from "~/services/ledger";
+import { requireUser } from "~/session.server";
+import { env } from "~/env.server";
+
+// The seller's receipt of one sale: the same receipt the buyer has, plus how the money reaches the institution.
+
+export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
+  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return [{ title: `${t("checkout.order.title", { no: loaded?.order.orderNo ?? "" })} · ${t("app.name")}` }];
+};
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request, ["institution"]);
+  const id = params.id && /^\d{1,15}$/.test(params.id) ? Number(params.id) : 0;
+  const order = id > 0 ? await getOrderDetail(await getDb(), id) : null;
+  if (!order || order.sellerOrganisationId !== user.organisationId) throw new Response("Not found", { status: 404 });
+  const feeFen = platformFeeFen(order.cashDueFen, env().PLATFORM_FEE_BPS);
+  return { order: toWire(order), feeFen };
+}
+
+export default function InstitutionOrder() {
+  const { order, feeFen } = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  const paid = order.status === "completed";
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>{t("checkout.order.title", { no: order.orderNo })}</h1>
+          <p className="kpi__label">
+            <OrderStatusBadge status={order.status} /> {order.buyer}
+          </p>
+        </div>
+        <div className="page-head__actions no-print">
+          <Link className="button button--ghost" to="/institution/orders">
+            {t("checkout.orders.backToSales")}
+          </Link>
+          {paid ? (
+            <button type="button" className="button button--ghost" onClick={() => window.print()}>
+              {t("checkout.order.print")}
+            </button>
+          ) : null}
+        </div>
+      </div>
+      {order.status === "pending" ? (
+        <p className="notice">
+          {t(order.paymentMethod === "bank_transfer" ? "checkout.sale.awaitingBank" : "checkout.sale.awaitingCard", { at: formatWhen(order.expiresAt, locale) })}
+        </p>
+      ) : null}
+      {paid ? (
+        <section className="panel" aria-labelledby="proceeds">
+          <h2 id="proceeds">{t("checkout.sale.proceeds")}</h2>
+          <dl className="money">
+            {order.voucherPartFen > 0 ? (
+              <>
+                <dt>{t("checkout.sale.fromBureau")}</dt>
+                <dd>{formatFen(order.voucherPartFen, locale)}</dd>
+              </>
+            ) : null}
+            {order.cashDueFen > 0 ? (
+              <>
+                <dt>{t("checkout.sale.fromPlatform")}</dt>
+                <dd>{formatFen(order.cashDueFen - feeFen, locale)}</dd>
+                <dt>{t("checkout.sale.fee")}</dt>
+                <dd>{formatFen(feeFen, locale)}</dd>
+              </>
+            ) : null}
+            <dt className="money__total">{t("checkout.sale.total")}</dt>
+            <dd className="money__total">{formatFen(order.priceFen - feeFen, locale)}</dd>
+          </dl>
+        </section>
+      ) : null}
+      <OrderReceipt order={order} />
+      <section className="panel panel--spaced timeline-panel" aria-labelledby="history">
+        <h2 id="history">{t("checkout.order.history")}</h2>
+        <OrderTimeline events={order.events} />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,116 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import "~/components/charts/charts.css";
+import { formatWhen } from "~/components/checkout/format";
+import { OrderStatusBadge } from "~/components/checkout/order-bits";
+import { toWire } from "~/components/checkout/wire";
+import { getDb } from "~/db.server";
+import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { useLocale, useT } from "~/i18n/context";
+import { listOrders, ORDERS_PAGE_SIZE } from "~/services/checkout";
+import { requireUser } from "~/session.server";
+import { ORDER_STATUSES, type OrderStatus } from "../../db/schema";
+
+// The institution's sales: every order for its results, with what the vouchers pay (reimbursed by the bureau) and
+// what comes through the platform (less the platform fee).
+
+export const meta: MetaFunction = ({ matches }) => {
+  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return [{ title: `${t("checkout.orders.sales")} · ${t("app.name")}` }];
+};
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request, ["institution"]);
+  const url = new URL(request.url);
+  const raw = url.searchParams.get("status");
+  const status = raw && (ORDER_STATUSES as readonly string[]).includes(raw) ? (raw as OrderStatus) : null;
+  const page = Math.max(1, Number(url.searchParams.get("page")) || 1);
+  const orders = await listOrders(await getDb(), { sellerOrganisationId: user.organisationId }, { status, page });
+  return { orders: toWire(orders), status, page, perPage: ORDERS_PAGE_SIZE };
+}
+
+export default function InstitutionOrders() {
+  const { orders, status, page, perPage } = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  const all = Object.values(orders.counts).reduce((a, b) => a + b, 0);
+  const tabs: (OrderStatus | null)[] = [null, "pending", "completed", "refunded", "cancelled", "expired"];
+  const pages = Math.max(1, Math.ceil(orders.total / perPage));
+  const link = (p: number) => `?${new URLSearchParams({ ...(status ? { status } : {}), page: String(p) })}`;
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>{t("checkout.orders.sales")}</h1>
+          <p className="kpi__label">{t("checkout.orders.salesIntro")}</p>
+        </div>
+        <div className="page-head__actions">
+          <Link className="button button--ghost" to="/institution/inquiries">
+            {t("checkout.inquiry.received")}
+          </Link>
+        </div>
+      </div>
+      <ul className="status-tabs" aria-label={t("checkout.orders.filter")}>
+        {tabs.map((s) => (
+          <li key={s ?? "all"}>
+            <Link to={s ? `?status=${s}` : "?"} aria-current={s === status ? "page" : undefined}>
+              {s ? t(`checkout.status.${s}`) : t("checkout.orders.all")} <span className="count">{s ? orders.counts[s] : all}</span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+      {orders.rows.length === 0 ? (
+        <p className="empty">{t("checkout.orders.noSales")}</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="data">
+            <thead>
+              <tr>
+                <th scope="col">{t("checkout.col.orderNo")}</th>
+                <th scope="col">{t("checkout.col.result")}</th>
+                <th scope="col">{t("checkout.col.buyer")}</th>
+                <th scope="col">{t("checkout.col.mode")}</th>
+                <th scope="col" className="num">
+                  {t("checkout.col.price")}
+                </th>
+                <th scope="col" className="num">
+                  {t("checkout.col.voucher")}
+                </th>
+                <th scope="col">{t("checkout.col.status")}</th>
+                <th scope="col">{t("checkout.col.contract")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {orders.rows.map((o) => (
+                <tr key={o.id}>
+                  <td className="mono">
+                    <Link to={`/institution/orders/${o.id}`}>{o.orderNo}</Link>
+                  </td>
+                  <td>{o.resultTitle}</td>
+                  <td>{o.buyer}</td>
+                  <td className="nowrap">{t(`mode.${o.mode}`)}</td>
+                  <td className="num">{formatFen(o.priceFen, locale)}</td>
+                  <td className="num">{o.voucherPartFen > 0 ? formatFen(o.voucherPartFen, locale) : "—"}</td>
+                  <td>
+                    <OrderStatusBadge status={o.status} />
+                    <br />
+                    <small className="muted">{formatWhen(o.paidAt ?? o.createdAt, locale)}</small>
+                  </td>
+                  <td className="mono">{o.contractNo ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {pages > 1 ? (
+        <nav className="pager" aria-label={t("checkout.orders.pages")}>
+          {page > 1 ? <Link to={link(page - 1)}>{t("checkout.orders.prev")}</Link> : null}
+          <span>{t("checkout.orders.pageOf", { page, pages })}</span>
+          {page < pages ? <Link to={link(page + 1)}>{t("checkout.orders.next")}</Link> : null}
+        </nav>
+      ) : null}
+    </div>
+  );
+}

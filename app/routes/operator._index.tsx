@@ -1,0 +1,111 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import "~/components/charts/charts.css";
+import "~/components/checkout/checkout.css";
+import { formatWhen } from "~/components/checkout/format";
+import { toWire } from "~/components/checkout/wire";
+import { getDb } from "~/db.server";
+import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { useLocale, useT } from "~/i18n/context";
+import { listBankTransfers, operatorOverview } from "~/services/checkout";
+import { requireUser } from "~/session.server";
+
+// The operator's start page: what needs doing (bank transfers to confirm, soonest deadline first) and how trade goes.
+
+export const meta: MetaFunction = ({ matches }) => {
+  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return [{ title: `${t("checkout.operator.title")} · ${t("app.name")}` }];
+};
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireUser(request, ["operator"]);
+  const db = await getDb();
+  const [overview, next] = await Promise.all([operatorOverview(db), listBankTransfers(db, { limit: 8 })]);
+  return { overview, next: toWire(next) };
+}
+
+export default function OperatorHome() {
+  const { overview: o, next } = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>{t("checkout.operator.title")}</h1>
+          <p className="kpi__label">{t("checkout.operator.intro")}</p>
+        </div>
+        <div className="page-head__actions">
+          <Link className="button" to="/operator/transfers">
+            {t("checkout.operator.toTransfers")}
+          </Link>
+        </div>
+      </div>
+      <section className="kpis" aria-label={t("checkout.operator.figures")}>
+        <div className="kpi">
+          <p className="kpi__label">{t("checkout.operator.awaiting")}</p>
+          <p className="kpi__value">{o.awaitingTransfers}</p>
+          <p className="kpi__meta">
+            <span>{formatFen(o.awaitingTransfersFen, locale)}</span>
+            <span>{t("checkout.operator.dueToday", { n: o.transfersDueToday })}</span>
+          </p>
+        </div>
+        <div className="kpi">
+          <p className="kpi__label">{t("checkout.operator.pendingCard")}</p>
+          <p className="kpi__value">{o.pendingCard}</p>
+          <p className="kpi__meta">{t("checkout.operator.reservations", { n: o.activeReservations })}</p>
+        </div>
+        <div className="kpi">
+          <p className="kpi__label">{t("checkout.operator.completedToday")}</p>
+          <p className="kpi__value">{o.completedToday}</p>
+          <p className="kpi__meta">{formatFen(o.completedTodayFen, locale)}</p>
+        </div>
+        <div className="kpi">
+          <p className="kpi__label">{t("checkout.operator.completed30d")}</p>
+          <p className="kpi__value">{o.completed30d}</p>
+          <p className="kpi__meta">
+            <span>{formatFen(o.completed30dFen, locale)}</span>
+            <span>{t("checkout.operator.refunded30d", { n: o.refunded30d })}</span>
+          </p>
+        </div>
+      </section>
+      <section className="panel panel--spaced" aria-labelledby="next-heading">
+        <div className="panel__head">
+          <h2 id="next-heading">{t("checkout.operator.next")}</h2>
+          <Link to="/operator/transfers">{t("checkout.operator.all")}</Link>
+        </div>
+        {next.length === 0 ? (
+          <p className="muted">{t("checkout.transfers.none")}</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="data">
+              <thead>
+                <tr>
+                  <th scope="col">{t("checkout.transfers.reference")}</th>
+                  <th scope="col">{t("checkout.col.buyer")}</th>
+                  <th scope="col" className="num">
+                    {t("checkout.transfers.amount")}
+                  </th>
+                  <th scope="col">{t("checkout.transfers.deadline")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {next.map((r) => (
+                  <tr key={r.id}>
+                    <td className="mono">
+                      <Link to={`/operator/transfers/${r.id}`}>{r.bankReference}</Link>
+                    </td>
+                    <td>{r.buyer}</td>
+                    <td className="num">{formatFen(r.cashDueFen, locale)}</td>
+                    <td className="nowrap">{formatWhen(r.expiresAt, locale)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,302 @@
+import type { Kysely } from "kysely";
+import { createInquiry, expireOrder, markOrderPaid, quoteInquiry, refundOrder, startCheckout, type StartedCheckout } from "../../app/services/checkout";
+import { CheckoutError } from "../../app/services/checkout/errors";
+import { isStale } from "../../app/services/catalogue/lifecycle";
+import { approveApplication, applyForVoucher, createProgramme } from "../../app/services/vouchers";
+import { chinaDate } from "../../app/services/vouchers/validation";
+import type { DB, TransferMode } from "../schema";
+import type { Rng } from "./random";
+import type { SeedContext, SeedStep } from "./types";
+
+// Trade history for the demo: an innovation-voucher programme (unless an earlier step made one), vouchers issued to
+// enterprises that applied, and a few hundred completed purchases paid by voucher + card or bank transfer — all made
+// through the real services (apply → approve, startCheckout → markOrderPaid), so the ledger balances, the contracts
+// are registered with their rollups, and exclusive results are transferred. A few orders are left in other states so
+// every page has something to show: bank transfers waiting for the operator, cancelled and expired orders, refunds,
+// and open inquiries with quotes.
+
+const DAY = 86_400_000;
+/** How far back the trade history reaches. */
+const HISTORY_DAYS = 200;
+const COMPLETED = 300;
+const VOUCHER_HOLDERS = 110;
+
+interface Listing {
+  id: number;
+  institutionId: number;
+  listedAt: Date;
+  confirmedAt: Date | null;
+  stateFunded: boolean;
+  negotiable: boolean;
+  modes: { mode: TransferMode; price_fen: number }[];
+}
+
+async function ensureProgramme(ctx: SeedContext): Promise<{ programmeId: number; created: boolean }> {
+  const existing = await ctx.db
+    .selectFrom("voucher_programmes")
+    .select("id")
+    .where("status", "=", "open")
+    .where("valid_from", "<=", chinaDate(new Date(ctx.now.getTime() - HISTORY_DAYS * DAY)))
+    .where("valid_to", ">=", chinaDate(ctx.now))
+    .orderBy("id")
+    .executeTakeFirst();
+  if (existing) return { programmeId: existing.id, created: false };
+  const bureauUser = ctx.refs.usersByOrganisation.get(ctx.refs.bureauOrganisationId)?.[0];
+  if (!bureauUser) throw new Error("the orders step needs the bureau's user (users step)");
+  const from = new Date(ctx.now.getTime() - (HISTORY_DAYS + 30) * DAY);
+  const result = await createProgramme(
+    ctx.db,
+    { userId: bureauUser, organisationId: ctx.refs.bureauOrganisationId },
+    {
+      name: `洛阳市科技创新券（${chinaDate(from).slice(0, 4)}—${chinaDate(new Date(from.getTime() + 365 * DAY)).slice(0, 4)} 年度）`,
+      year: chinaDate(from).slice(0, 4),
+      totalBudget: "30000000",
+      coveragePercent: "50",
+      yearlyCap: "200000",
+      voucherAmount: "100000",
+      validFrom: chinaDate(from),
+      validTo: chinaDate(new Date(from.getTime() + 364 * DAY)),
+      qualifyingModes: ["assignment", "exclusive_license", "sole_license", "nonexclusive_license", "development", "service"],
+    },
+  );
+  if (!result.ok) throw new Error(`voucher programme refused: ${JSON.stringify(result)}`);
+  return { programmeId: result.programmeId, created: true };
+}
+
+/** Issues a voucher to an enterprise through apply → approve, at a given time. */
+async function issue(ctx: SeedContext, programmeId: number, enterpriseId: number, at: Date): Promise<number | null> {
+  const applicant = ctx.refs.usersByOrganisation.get(enterpriseId)?.[0];
+  const bureauUser = ctx.refs.usersByOrganisation.get(ctx.refs.bureauOrganisationId)?.[0];
+  if (!applicant || !bureauUser) return null;
+  const applied = await applyForVoucher(
+    ctx.db,
+    { userId: applicant, organisationId: enterpriseId },
+    { programmeId: String(programmeId), purpose: "购买高校院所科技成果的许可或转让，用于新产品研发", contactName: "企业科技专员", contactPhone: "0379-6321 0000" },
+    at,
+  );
+  if (!applied.ok) return null;
+  const approved = await approveApplication(ctx.db, { userId: bureauUser, organisationId: ctx.refs.bureauOrganisationId }, applied.applicationId, new Date(at.getTime() + 2 * DAY));
+  return approved.ok ? approved.voucher.voucherId : null;
+}
+
+async function listings(db: Kysely<DB>, ids: readonly number[]): Promise<Listing[]> {
+  const out: Listing[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const slice = ids.slice(i, i + 500);
+    const rows = await db
+      .selectFrom("technology_results")
+      .select(["id", "institution_id", "listed_at", "confirmed_at", "state_funded"])
+      .where("id", "in", slice)
+      .where("status", "=", "listed")
+      .execute();
+    const modes = await db.selectFrom("result_modes").select(["result_id", "mode", "price_fen"]).where("result_id", "in", slice).execute();
+    for (const r of rows) {
+      const own = modes.filter((m) => m.result_id === r.id);
+      const priced = own.filter((m): m is { result_id: number; mode: TransferMode; price_fen: number } => m.price_fen !== null && m.mode !== "equity");
+      if (!r.listed_at || priced.length === 0) continue;
+      out.push({
+        id: r.id,
+        institutionId: r.institution_id,
+        listedAt: r.listed_at,
+        confirmedAt: r.confirmed_at,
+        stateFunded: r.state_funded,
+        negotiable: own.some((m) => m.price_fen === null),
+        modes: priced.map((m) => ({ mode: m.mode, price_fen: m.price_fen })),
+      });
+    }
+  }
+  return out;
+}
+
+/** A moment in the history window after the listing went up, when it was neither stale nor in publicity. */
+function saleTime(rng: Rng, listing: Listing, now: Date): Date | null {
+  const earliest = Math.max(listing.listedAt.getTime() + (listing.stateFunded && listing.negotiable ? 16 * DAY : DAY), now.getTime() - HISTORY_DAYS * DAY);
+  const latest = now.getTime() - 3 * DAY;
+  if (earliest >= latest) return null;
+  const at = new Date(rng.float(earliest, latest));
+  const status = { status: "listed" as const, listed_at: listing.listedAt, confirmed_at: listing.confirmedAt };
+  // A listing confirmed after `at` was current then too; otherwise check it was not stale at that time.
+  if (listing.confirmedAt && listing.confirmedAt > at) return at;
+  return isStale(status, at) ? null : at;
+}
+
+export const ordersStep: SeedStep = {
+  name: "orders",
+  async run(ctx) {
+    const { db, rng, refs, now } = ctx;
+    const { programmeId, created } = await ensureProgramme(ctx);
+    const total = COMPLETED + 40;
+    let done = 0;
+    const tick = () => ctx.progress(Math.min(++done, total), total);
+
+    // Vouchers: every enterprise with a user account (the demo enterprise first) applied early in the programme.
+    const withUsers = refs.enterpriseIds.filter((id) => (refs.usersByOrganisation.get(id)?.length ?? 0) > 0);
+    const holders = [
+      ...(refs.demo.enterprise ? [refs.demo.enterprise.organisationId] : []),
+      ...rng.sample(
+        withUsers.filter((id) => id !== refs.demo.enterprise?.organisationId),
+        VOUCHER_HOLDERS,
+      ),
+    ];
+    const vouchers = new Map<number, number>();
+    for (const enterpriseId of holders) {
+      const at = new Date(now.getTime() - rng.int(HISTORY_DAYS + 5, HISTORY_DAYS + 25) * DAY);
+      const voucherId = await issue(ctx, programmeId, enterpriseId, at);
+      if (voucherId !== null) vouchers.set(enterpriseId, voucherId);
+    }
+
+    const pool = await listings(db, rng.sample(refs.resultIds.listed, 1500));
+    const buyers = withUsers;
+    const buyerOf = (enterpriseId: number) => ({ userId: refs.usersByOrganisation.get(enterpriseId)?.[0] as number, organisationId: enterpriseId });
+    const counts = { completedOrders: 0, voucherOrders: 0, cardOrders: 0, bankOrders: 0, pendingTransfers: 0, closedOrders: 0, refundedOrders: 0, seedInquiries: 0 };
+
+    /** One checkout at `at`; exclusive modes are rarer (most platform deals are licences). */
+    const place = async (enterpriseId: number, listing: Listing, at: Date, method: "card" | "bank_transfer"): Promise<StartedCheckout | null> => {
+      const exclusive = listing.modes.filter((m) => ["assignment", "exclusive_license", "sole_license"].includes(m.mode));
+      const shared = listing.modes.filter((m) => !exclusive.includes(m));
+      const offer = shared.length > 0 && (exclusive.length === 0 || rng.chance(0.8)) ? rng.pick(shared) : rng.pick(exclusive.length > 0 ? exclusive : shared);
+      const voucherId = vouchers.get(enterpriseId);
+      const useVoucher = voucherId !== undefined && rng.chance(0.85);
+      // Buyers often keep part of a voucher for later: ask for 1–5 万, or as much as it may pay when that is less.
+      const wanted = useVoucher && rng.chance(0.7) ? rng.int(1, 5) * 1_000_000 : null;
+      const input = { resultId: listing.id, mode: offer.mode, voucherIds: useVoucher ? [voucherId] : [], method, cardEnabled: true, now: at };
+      try {
+        return await startCheckout(db, buyerOf(enterpriseId), { ...input, voucherAmountFen: wanted });
+      } catch (error) {
+        if (!(error instanceof CheckoutError)) throw error;
+        if (error.field !== "voucherAmount") return null; // used up, sold earlier in the history: no sale
+      }
+      try {
+        return await startCheckout(db, buyerOf(enterpriseId), input);
+      } catch (error) {
+        if (error instanceof CheckoutError) return null;
+        throw error;
+      }
+    };
+
+    // Candidate sales in time order, so the history is consistent (a result sold exclusively is not licensed later,
+    // vouchers run down as the months pass).
+    const candidates: { listing: Listing; at: Date }[] = [];
+    for (let i = 0; i < COMPLETED * 6 && candidates.length < COMPLETED * 3; i++) {
+      const listing = rng.pick(pool);
+      const at = saleTime(rng, listing, now);
+      if (at) candidates.push({ listing, at });
+    }
+    candidates.sort((a, b) => a.at.getTime() - b.at.getTime());
+    const completedOrders: { orderId: number; method: "card" | "bank_transfer" }[] = [];
+    for (const { listing, at } of candidates) {
+      if (counts.completedOrders >= COMPLETED) break;
+      const holder = rng.chance(0.7) && vouchers.size > 0 ? rng.pick([...vouchers.keys()]) : rng.pick(buyers);
+      if (holder === listing.institutionId) continue;
+      const method = rng.chance(0.55) ? "card" : "bank_transfer";
+      const started = await place(holder, listing, at, method);
+      if (!started) continue;
+      if (started.status !== "completed") {
+        const paidAt = new Date(at.getTime() + (method === "card" ? rng.int(2, 20) * 60_000 : rng.int(4, 60) * 3_600_000));
+        await markOrderPaid(db, {
+          orderId: started.orderId,
+          method,
+          amountFen: started.cashDueFen,
+          externalRef: method === "card" ? `pi_seed_${started.orderId}` : `ICBC${chinaDate(paidAt).replace(/-/g, "")}${String(started.orderId).padStart(6, "0")}`,
+          idempotencyKey: `seed:${started.orderId}:paid`,
+          paidAt,
+        });
+      }
+      counts.completedOrders += 1;
+      if (started.voucherPartFen > 0) counts.voucherOrders += 1;
+      if (method === "card") counts.cardOrders += 1;
+      else counts.bankOrders += 1;
+      completedOrders.push({ orderId: started.orderId, method });
+      tick();
+    }
+
+    // A few refunds (a buyer's project was cancelled), recorded as the operator or the Stripe webhook would.
+    for (const { orderId, method } of rng.sample(completedOrders, 4)) {
+      try {
+        await refundOrder(db, {
+          orderId,
+          externalRef: method === "card" ? `pi_seed_${orderId}` : `ICBC-REFUND-${orderId}`,
+          idempotencyKey: `seed:${orderId}:refund`,
+          reason: "买方项目取消，双方协商解除",
+          now: new Date(now.getTime() - rng.int(1, 5) * DAY),
+        });
+        counts.refundedOrders += 1;
+      } catch (error) {
+        if (!(error instanceof CheckoutError)) throw error;
+      }
+      tick();
+    }
+
+    // Recent orders still open: bank transfers for the operator to confirm (the demo enterprise has one), and a
+    // handful that were cancelled or lapsed.
+    const recent = async (enterpriseId: number, method: "card" | "bank_transfer", ageHours: number) => {
+      const at = new Date(now.getTime() - ageHours * 3_600_000);
+      for (let tries = 0; tries < 10; tries++) {
+        const listing = rng.pick(pool);
+        if (listing.institutionId === enterpriseId || listing.listedAt >= at) continue;
+        // Refused (sold meanwhile, stale, in publicity): try another listing.
+        const started = await place(enterpriseId, listing, at, method);
+        if (started) return started;
+      }
+      return null;
+    };
+    if (refs.demo.enterprise && (await recent(refs.demo.enterprise.organisationId, "bank_transfer", 20))) counts.pendingTransfers += 1;
+    for (let i = 0; i < 12; i++) {
+      if (await recent(rng.pick(buyers), "bank_transfer", rng.int(2, 60))) counts.pendingTransfers += 1;
+      tick();
+    }
+    for (let i = 0; i < 10; i++) {
+      const started = await recent(rng.pick(buyers), rng.chance(0.5) ? "card" : "bank_transfer", rng.int(80, 400));
+      if (!started) continue;
+      const reason = rng.chance(0.5) ? "cancelled" : started.paymentMethod === "card" ? "checkout_expired" : "reservation_lapsed";
+      await expireOrder(db, { orderId: started.orderId, reason, idempotencyKey: `seed:${started.orderId}:close`, now: new Date(started.expiresAt.getTime() - (reason === "cancelled" ? 600_000 : 0)) });
+      counts.closedOrders += 1;
+      tick();
+    }
+
+    // Inquiries on negotiable modes, some already quoted (the demo institution gets its share).
+    const negotiable = await db
+      .selectFrom("result_modes as m")
+      .innerJoin("technology_results as r", "r.id", "m.result_id")
+      .select(["r.id", "r.institution_id", "m.mode"])
+      .where("m.price_fen", "is", null)
+      .where("r.status", "=", "listed")
+      .where("r.confirmed_at", ">", new Date(now.getTime() - 150 * DAY))
+      .orderBy("r.id")
+      .limit(400)
+      .execute();
+    const demoInstitution = refs.demo.institution?.organisationId;
+    const asking = [...negotiable.filter((n) => n.institution_id === demoInstitution).slice(0, 4), ...rng.sample(negotiable, 14)];
+    for (const n of asking) {
+      const enterpriseId = rng.pick(buyers);
+      const at = new Date(now.getTime() - rng.int(1, 20) * DAY);
+      const asked = await createInquiry(
+        db,
+        buyerOf(enterpriseId),
+        {
+          resultId: n.id,
+          mode: n.mode,
+          message: "我公司拟将该技术用于现有产线升级，请告知许可/转让费用、技术支持内容和交付周期。",
+          contactName: "技术部负责人",
+          contactPhone: "0379-6588 1200",
+        },
+        at,
+      );
+      if (!asked.ok) continue;
+      counts.seedInquiries += 1;
+      const sellerUser = refs.usersByOrganisation.get(n.institution_id)?.[0];
+      if (sellerUser && rng.chance(0.5)) {
+        await quoteInquiry(
+          db,
+          { userId: sellerUser, organisationId: n.institution_id },
+          asked.inquiryId,
+          { price: String(rng.int(8, 120) * 10_000), validUntil: chinaDate(new Date(now.getTime() + rng.int(7, 45) * DAY)), note: "含技术资料与三个月现场指导" },
+          new Date(Math.min(at.getTime() + rng.int(1, 3) * DAY, now.getTime() - 3_600_000)),
+        );
+      }
+    }
+
+    ctx.progress(total, total);
+    return { ...counts, voucherHolders: vouchers.size, seedProgrammes: created ? 1 : 0 };
+  },
+};

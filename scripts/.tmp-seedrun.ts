@@ -1,0 +1,12 @@
+import { openDatabase } from "../db/client";
+import { migrateToLatest } from "../db/migrate";
+import { seedDemo } from "../db/seed";
+import { ledgerCheck } from "../app/services/ledger";
+const url = process.env.URL;
+const h = await openDatabase(url ? { url } : { dataDir: "memory://" });
+await migrateToLatest(h.db);
+const s = await seedDemo(h.db, { now: new Date("2026-03-01T08:00:00Z") });
+console.log(JSON.stringify(s.steps));
+const r = await ledgerCheck(h.db);
+console.log("ledger ok", r.ok, r.violations.slice(0, 5), r.counts);
+await h.close();
