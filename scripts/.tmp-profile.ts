@@ -17,6 +17,9 @@ class Counter implements KyselyPlugin {
     return args.node;
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    const t0 = started.get(args.queryId);
+    const last = [...log].reverse().find((l) => l.ms === 0);
+    if (t0 !== undefined && last) last.ms = performance.now() - t0;
     return args.result;
   }
 }
@@ -40,13 +43,13 @@ const a = await applyForVoucher(db0, ent, { programmeId: String(p.programmeId), 
 if (!a.ok) throw new Error("a");
 const v = await approveApplication(db0, bureau, a.applicationId); if (!v.ok) throw new Error("v");
 const ids: number[] = [];
-for (let i = 0; i < 5; i++) {
+for (let i = 0; i < 6; i++) {
   const { id } = await createResult(db0, { id: inst.userId, organisationId: inst.organisationId, role: "institution" }, { title: `t${i}`, title_en: null, summary: "s", description: "", field: "new_materials", keywords: [], trl: 5, ip: [], modes: [{ mode: "nonexclusive_license", price_fen: 1_000_000 }], inventors: [], region: null, state_funded: false, voucher_eligible: true, contact_name: null, contact_phone: null, contact_email: null }, { submit: true });
   await transition(db0, { id: bureau.userId, organisationId: bureau.organisationId, role: "bureau" }, id, "approve");
   ids.push(id);
 }
 const db = db0.withPlugin(new Counter());
-for (let round = 0; round < 3; round++) {
+for (let round = 0; round < 5; round++) {
   log.length = 0;
   let t = performance.now();
   const o = await startCheckout(db, { ...ent }, { resultId: ids[round], mode: "nonexclusive_license", voucherIds: [v.voucher.voucherId], voucherAmountFen: 20000, method: "card", cardEnabled: true });
@@ -58,7 +61,7 @@ for (let round = 0; round < 3; round++) {
   await markOrderPaid(db, { orderId: o.orderId, method: "card", amountFen: o.cashDueFen, externalRef: "pi_x", idempotencyKey: `k${o.orderId}` });
   const t3 = performance.now() - t; const n3 = log.length - n1 - n2;
   console.log(`start ${t1.toFixed(1)}ms/${n1}q  attach ${t2.toFixed(1)}ms/${n2}q  paid ${t3.toFixed(1)}ms/${n3}q`);
-  if (round === 2) console.log(log.map((l) => l.kind).join("\n"));
+  if (round === 4) console.log(log.map((l) => `${l.ms.toFixed(2)} ${l.kind}`).join("\n"));
 }
 await h.close();
 await admin.unsafe(`drop database ${name} with (force)`);

@@ -290,9 +290,17 @@ function BudgetBar({ label, figures, exhausted, voucherAmountFen }: { label: str
     : figures.budgetLeftFen === 0 || voucherAmountFen === undefined
     ? t("dashboard.vouchers.exhausted")
     : t("dashboard.vouchers.tooLittle", { amount: formatFen(voucherAmountFen, locale) });
+  // Label and figures on one line (wrapping on a phone), the bar full width below: the sentence is the figure, the
+  // bar only shows it.
   return (
-    <li className="bar-list__item">
-      <span className="bar-list__label">{label}</span>
+    <li style={{ display: "grid", gap: "0.3rem" }}>
+      <span style={{ display: "flex", flexWrap: "wrap", justifyContent: "space-between", gap: "0.1rem 1rem" }}>
+        <span>{label}</span>
+        <span className="kpi__label">
+          {text}
+          {warning ? <span className={figures.budgetLeftFen === 0 ? "growth growth--down" : "growth"}>{` · ${warning}`}</span> : null}
+        </span>
+      </span>
       <span
         className="bar-list__track"
         role="progressbar"
@@ -306,10 +314,6 @@ function BudgetBar({ label, figures, exhausted, voucherAmountFen }: { label: str
           className="bar-list__bar"
           style={{ width: `${Math.min(100, figures.budgetUsedPct)}%`, background: exhausted ? "var(--danger, #b42318)" : undefined }}
         />
-      </span>
-      <span className="bar-list__value">
-        {text}
-        {warning ? <span className={figures.budgetLeftFen === 0 ? "growth growth--down" : "growth"}>{` · ${warning}`}</span> : null}
       </span>
     </li>
   );
@@ -327,7 +331,7 @@ function VoucherSection({ panel, range }: { panel: VoucherPanel; range: { from: 
       label: t("dashboard.vouchers.col.programme"),
       sortValue: (r) => r.name,
       render: (r) => (
-        <Link to={`/bureau/vouchers/${r.programmeId}`}>
+        <Link to={`/bureau/vouchers/${r.programmeId}`} style={{ display: "inline-block", minWidth: "8rem" }}>
           {r.name}
           <small className="nowrap"> · {r.year}</small>
         </Link>
@@ -356,7 +360,6 @@ function VoucherSection({ panel, range }: { panel: VoucherPanel; range: { from: 
     },
     { key: "served", label: t("dashboard.vouchers.col.served"), numeric: true, sortValue: (r) => r.enterprisesServed, render: (r) => count(r.enterprisesServed) },
     { key: "left", label: t("dashboard.vouchers.col.budgetLeft"), numeric: true, sortValue: (r) => r.budgetLeftFen, render: (r) => money(r.budgetLeftFen) },
-    { key: "pIssued", label: t("dashboard.vouchers.col.periodIssued"), numeric: true, sortValue: (r) => r.period.issuedFen, render: (r) => money(r.period.issuedFen) },
     {
       key: "pRedeemed",
       label: t("dashboard.vouchers.col.periodRedeemed"),
@@ -387,7 +390,8 @@ function VoucherSection({ panel, range }: { panel: VoucherPanel; range: { from: 
         <p className="empty">{t("dashboard.vouchers.noneInRange")}</p>
       ) : (
         <>
-          <ul className="bar-list" aria-label={t("dashboard.vouchers.col.budgetUsed")}>
+          <p className="kpi__label">{t("dashboard.vouchers.legend")}</p>
+          <ul className="bar-list" aria-label={t("dashboard.vouchers.col.budgetUsed")} style={{ margin: "0.75rem 0 0", gap: "0.8rem" }}>
             {panel.programmes.map((p) => (
               <BudgetBar key={p.programmeId} label={`${p.name} · ${p.year}`} figures={p} exhausted={p.exhausted} voucherAmountFen={p.voucherAmountFen} />
             ))}
@@ -419,7 +423,6 @@ function VoucherSection({ panel, range }: { panel: VoucherPanel; range: { from: 
               money(total.awaitingReimbursementFen),
               count(total.enterprisesServed),
               money(total.budgetLeftFen),
-              money(total.period.issuedFen),
               money(total.period.redeemedFen),
               money(total.period.reimbursedFen),
             ]}

@@ -173,6 +173,7 @@ const zh = {
   "dashboard.vouchers.title": "科技创新券",
   "dashboard.vouchers.note":
     "预算、发放、抵扣、兑付、服务企业和剩余预算是截至今日的累计数；“本期”各列按统计期间内的发放、抵扣（计入交易）和兑付付款日期统计。已退款的抵扣不计。列出统计期间内设立、有效或有兑付付款的项目。",
+  "dashboard.vouchers.legend": "预算使用和各项累计数截至今日；标有“本期”的数字按所选统计期间。",
   "dashboard.vouchers.none": "尚未设立创新券项目。",
   "dashboard.vouchers.create": "设立项目",
   "dashboard.vouchers.noneInRange": "该期间没有设立、有效或有兑付付款的创新券项目。",
@@ -197,7 +198,6 @@ const zh = {
   "dashboard.vouchers.col.served": "服务企业",
   "dashboard.vouchers.col.budgetLeft": "剩余可发放预算",
   "dashboard.vouchers.col.budgetUsed": "预算使用",
-  "dashboard.vouchers.col.periodIssued": "本期发放",
   "dashboard.vouchers.col.periodRedeemed": "本期抵扣",
   "dashboard.vouchers.col.periodReimbursed": "本期兑付",
   "dashboard.vouchers.csv.toDate": "{label}（截至今日）",
@@ -380,6 +380,7 @@ const en: Record<keyof typeof zh, string> = {
   "dashboard.vouchers.title": "Innovation vouchers",
   "dashboard.vouchers.note":
     "Budget, issued, redeemed, reimbursed, enterprises served and budget left are totals to date; the “in period” columns count vouchers issued, voucher parts redeemed into purchases and reimbursements paid within the selected dates. Refunded redemptions do not count. Lists the programmes created, valid or paying reimbursements within the period.",
+  "dashboard.vouchers.legend": "Budget use and totals are to date; figures marked “in period” cover the selected dates.",
   "dashboard.vouchers.none": "No voucher programme has been set up yet.",
   "dashboard.vouchers.create": "Set up a programme",
   "dashboard.vouchers.noneInRange": "No voucher programme was created, valid or paying reimbursements in this period.",
@@ -405,7 +406,6 @@ const en: Record<keyof typeof zh, string> = {
   "dashboard.vouchers.col.served": "Enterprises served",
   "dashboard.vouchers.col.budgetLeft": "Budget left to issue",
   "dashboard.vouchers.col.budgetUsed": "Budget used",
-  "dashboard.vouchers.col.periodIssued": "Issued in period",
   "dashboard.vouchers.col.periodRedeemed": "Redeemed in period",
   "dashboard.vouchers.col.periodReimbursed": "Reimbursed in period",
   "dashboard.vouchers.csv.toDate": "{label} (to date)",

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
-import type { DB, Order, OrderCloseReason, OrderEventKind } from "../../../db/schema";
+import type { DB, FieldCode, Order, OrderCloseReason, OrderEventKind } from "../../../db/schema";
 import { recordListingChange } from "../../../search/outbox";
 import { SYSTEM_ACTOR, transition, writeAudit } from "../catalogue/lifecycle";
 import { regionLabel, registerContract, voidContract } from "../contracts/registry";
@@ -29,16 +29,51 @@ export function assertOrderId(orderId: unknown): asserts orderId is number {
   }
 }
 
+export interface LockedOrder {
+  order: Order;
+  /** what completion needs for the contract, read in the same statement */
+  buyerRegion: string | null;
+  field: FieldCode;
+  /** the idempotency key given was already recorded for this order */
+  keyUsed: boolean;
+}
+
 /**
- * Locks an order for a state change: first its result (exclusive modes move the result too), then the order row.
- * Throws CheckoutError "not_found" for an unknown order.
+ * Locks an order for a state change, reading what a completion needs and whether `key` was recorded, in as few round
+ * trips as possible. A non-exclusive order is locked straight away (one statement); an exclusive one moves its
+ * result too, so the result's row is locked first, then the order's (the checkout's lock order). Throws CheckoutError
+ * "not_found" for an unknown order, "invalid" for a key recorded for another order.
  */
-export async function lockOrder(trx: Kysely<DB>, orderId: number): Promise<Order> {
+export async function lockOrder(trx: Kysely<DB>, orderId: number, key: string | null = null): Promise<LockedOrder> {
   assertOrderId(orderId);
-  const peek = await trx.selectFrom("orders").select(["result_id", "exclusive"]).where("id", "=", orderId).executeTakeFirst();
-  if (!peek) throw new CheckoutError("not_found", "checkout.error.orderNotFound", { id: orderId }, "orderId");
-  if (peek.exclusive) await trx.selectFrom("technology_results").select("id").where("id", "=", peek.result_id).forUpdate().execute();
-  return trx.selectFrom("orders").selectAll().where("id", "=", orderId).forUpdate().executeTakeFirstOrThrow();
+  const base = trx
+    .selectFrom("orders as o")
+    .innerJoin("organisations as b", "b.id", "o.buyer_organisation_id")
+    .innerJoin("technology_results as r", "r.id", "o.result_id")
+    .selectAll("o")
+    .select([
+      "b.region as buyer_region",
+      "r.field",
+      (eb) =>
+        (key === null
+          ? sql<number | null>`null::bigint`
+          : eb.selectFrom("order_events as ev").select("ev.order_id").where("ev.idempotency_key", "=", key).limit(1)
+        ).as("key_order_id"),
+    ])
+    .where("o.id", "=", orderId);
+  // exclusive never changes (orders_guard), so "not exclusive" is safe to test before the lock is granted.
+  let row = await base.where("o.exclusive", "=", false).forUpdate("o").executeTakeFirst();
+  if (!row) {
+    const peek = await trx.selectFrom("orders").select("result_id").where("id", "=", orderId).executeTakeFirst();
+    if (!peek) throw new CheckoutError("not_found", "checkout.error.orderNotFound", { id: orderId }, "orderId");
+    await trx.selectFrom("technology_results").select("id").where("id", "=", peek.result_id).forUpdate().execute();
+    row = await base.forUpdate("o").executeTakeFirstOrThrow();
+  }
+  const { buyer_region, field, key_order_id, ...order } = row;
+  if (key_order_id !== null && key_order_id !== orderId && key !== null) {
+    throw new CheckoutError("invalid", "checkout.error.keyOfOtherOrder", { key }, "idempotencyKey");
+  }
+  return { order, buyerRegion: buyer_region, field, keyUsed: key_order_id === orderId };
 }
 
 export async function addEvent(
@@ -69,16 +104,6 @@ export async function addEvent(
     .execute();
 }
 
-/** The event an idempotency key recorded, if any; a key recorded for another order is a caller's bug. */
-export async function eventByKey(trx: Kysely<DB>, orderId: number, key: string): Promise<{ kind: OrderEventKind } | null> {
-  const row = await trx.selectFrom("order_events").select(["order_id", "kind"]).where("idempotency_key", "=", key).executeTakeFirst();
-  if (!row) return null;
-  if (row.order_id !== orderId) {
-    throw new CheckoutError("invalid", "checkout.error.keyOfOtherOrder", { key }, "idempotencyKey");
-  }
-  return { kind: row.kind };
-}
-
 export function assertKey(key: unknown, field = "idempotencyKey"): asserts key is string {
   if (typeof key !== "string" || key.trim() === "" || key.length > 200) {
     throw new CheckoutError("invalid", "checkout.error.keyRequired", {}, field);
@@ -100,7 +125,8 @@ export interface CompletionPayment {
  * completed — all in the caller's transaction. The most contended rows (the contract rollups and the platform's
  * ledger accounts) are touched last, so their locks are held for the shortest time.
  */
-export async function completeLockedOrder(trx: Kysely<DB>, order: Order, payment: CompletionPayment): Promise<number> {
+export async function completeLockedOrder(trx: Kysely<DB>, locked: Omit<LockedOrder, "keyUsed">, payment: CompletionPayment): Promise<number> {
+  const { order } = locked;
   const { now } = payment;
   if (order.exclusive) {
     await transition(trx, SYSTEM_ACTOR, order.result_id, "transfer", { now });
@@ -110,10 +136,9 @@ export async function completeLockedOrder(trx: Kysely<DB>, order: Order, payment
       .where("order_id", "=", order.id)
       .where("state", "=", "active")
       .execute();
-  } else {
-    // A non-exclusive sale leaves the listing on sale; its document is refreshed (e.g. how often it sold).
-    await recordListingChange(trx, order.result_id);
   }
+  // A non-exclusive sale leaves the listing as it was (the search document carries no sales), so nothing is queued
+  // for the index; the transfer above queues an exclusive sale's change of status.
   if (order.quote_id !== null) {
     await trx.updateTable("quotes").set({ status: "accepted" }).where("id", "=", order.quote_id).execute();
     await trx
@@ -123,43 +148,35 @@ export async function completeLockedOrder(trx: Kysely<DB>, order: Order, payment
       .execute();
   }
 
-  const [parties, result] = await Promise.all([
-    trx.selectFrom("organisations").select(["id", "region"]).where("id", "=", order.buyer_organisation_id).executeTakeFirstOrThrow(),
-    trx.selectFrom("technology_results").select(["field"]).where("id", "=", order.result_id).executeTakeFirstOrThrow(),
-  ]);
   // Technical income: a platform sale is a pure technology contract, so all of its value is technical income.
   const contract = await registerContract(trx, {
     source: "platform",
     orderId: order.id,
     signedOn: chinaDate(now),
     type: CONTRACT_TYPE_BY_MODE[order.mode],
-    field: result.field,
+    field: locked.field,
     amountFen: order.price_fen,
     technicalIncomeFen: order.price_fen,
     sellerOrganisationId: order.seller_organisation_id,
     buyerOrganisationId: order.buyer_organisation_id,
-    buyerRegion: regionLabel(parties.region ?? "other"),
+    buyerRegion: regionLabel(locked.buyerRegion ?? "other"),
     registeredBy: payment.actorUserId,
     registeredAt: now,
   });
   if (order.voucher_part_fen > 0) {
     await redeemOrderHolds(trx, { orderId: order.id, institutionId: order.seller_organisation_id, contractId: contract.id });
   }
-  await trx
-    .updateTable("orders")
-    .set({ status: "completed", paid_at: now, contract_id: contract.id, payment_ref: payment.externalRef })
-    .where("id", "=", order.id)
-    .execute();
-  await addEvent(trx, {
-    orderId: order.id,
-    kind: "paid",
-    idempotencyKey: payment.idempotencyKey,
-    amountFen: order.cash_due_fen,
-    externalRef: payment.externalRef,
-    actorUserId: payment.actorUserId,
-    note: payment.method === "voucher" ? "voucher covered the whole price" : null,
-    at: now,
-  });
+  // The order's new state and its event in one statement.
+  await sql`
+    with done as (
+      update orders set status = 'completed', paid_at = ${now}, contract_id = ${contract.id}, payment_ref = ${payment.externalRef}
+       where id = ${order.id}
+      returning id)
+    insert into order_events (order_id, kind, idempotency_key, amount_fen, external_ref, actor_user_id, note, created_at)
+    select id, 'paid', ${payment.idempotencyKey}, ${order.cash_due_fen}::bigint, ${payment.externalRef}, ${payment.actorUserId}::bigint,
+           ${payment.method === "voucher" ? "voucher covered the whole price" : null}, ${now}::timestamptz
+      from done`.execute(trx);
+  // The platform's ledger accounts are the most contended rows of all: posted last, just before the commit.
   if (payment.method === "card") {
     await recordCardPayment(trx, {
       orderId: order.id,

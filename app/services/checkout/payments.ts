@@ -8,7 +8,6 @@ import {
   assertOrderId,
   closeLockedOrder,
   completeLockedOrder,
-  eventByKey,
   lapsedCondition,
   lockOrder,
   relistAfterRefund,
@@ -73,10 +72,10 @@ export async function markOrderPaid(db: Kysely<DB>, input: MarkOrderPaidInput): 
   const now = input.paidAt ?? new Date();
 
   return db.transaction().execute(async (trx) => {
-    const order = await lockOrder(trx, input.orderId);
+    const locked = await lockOrder(trx, input.orderId, input.idempotencyKey);
+    const { order } = locked;
     const done = { orderId: order.id, status: order.status, contractId: order.contract_id, alreadyDone: true };
-    if (await eventByKey(trx, order.id, input.idempotencyKey)) return done;
-    if (order.status === "completed" || order.status === "refunded") return done;
+    if (locked.keyUsed || order.status === "completed" || order.status === "refunded") return done;
     if (order.status !== "pending") {
       throw new CheckoutError("conflict", "checkout.error.orderClosed", { status: order.status }, "orderId");
     }
@@ -86,7 +85,7 @@ export async function markOrderPaid(db: Kysely<DB>, input: MarkOrderPaidInput): 
     if (amount !== order.cash_due_fen) {
       throw new CheckoutError("invalid", "checkout.error.amountMismatch", { expected: order.cash_due_fen, got: amount }, "amountFen");
     }
-    const contractId = await completeLockedOrder(trx, order, {
+    const contractId = await completeLockedOrder(trx, locked, {
       method: input.method,
       externalRef: input.externalRef.trim(),
       idempotencyKey: input.idempotencyKey,
@@ -106,12 +105,13 @@ async function close(
   options: { owner?: number; strict?: boolean } = {},
 ): Promise<PaymentOutcome> {
   return db.transaction().execute(async (trx) => {
-    const order = await lockOrder(trx, orderId);
+    const locked = await lockOrder(trx, orderId, idempotencyKey);
+    const { order } = locked;
     if (options.owner !== undefined && order.buyer_organisation_id !== options.owner) {
       throw new CheckoutError("not_found", "checkout.error.orderNotFound", { id: orderId }, "orderId");
     }
     const done = { orderId: order.id, status: order.status, alreadyDone: true };
-    if (await eventByKey(trx, order.id, idempotencyKey)) return done;
+    if (locked.keyUsed) return done;
     if (order.status !== "pending") {
       if (options.strict) throw new CheckoutError("conflict", "checkout.error.notCancellable", { status: order.status }, "orderId");
       return done;
@@ -200,9 +200,10 @@ export async function refundOrder(
   const now = input.now ?? new Date();
   try {
     return await db.transaction().execute(async (trx) => {
-      const order = await lockOrder(trx, input.orderId);
+      const locked = await lockOrder(trx, input.orderId, input.idempotencyKey);
+      const { order } = locked;
       const done = { orderId: order.id, status: order.status, alreadyDone: true };
-      if ((await eventByKey(trx, order.id, input.idempotencyKey)) || order.status === "refunded") return done;
+      if (locked.keyUsed || order.status === "refunded") return done;
       if (order.status !== "completed") {
         throw new CheckoutError("conflict", "checkout.error.notRefundable", { status: order.status }, "orderId");
       }

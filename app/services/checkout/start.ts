@@ -1,12 +1,12 @@
 import { sql, type Kysely } from "kysely";
-import type { DB, OrderStatus, PaymentMethod, TransferMode } from "../../../db/schema";
+import type { DB, Order, OrderStatus, PaymentMethod, TransferMode } from "../../../db/schema";
 import { CatalogueError, transition } from "../catalogue/lifecycle";
 import { holdLockedVoucher, InsufficientFundsError, LedgerError, lockEnterpriseVouchers, type LockedVoucher } from "../ledger";
 import { computeVoucherPart, quoteVoucherPart, VoucherError, type VoucherQuote } from "../vouchers/voucher-part";
 import { chinaDate } from "../vouchers/validation";
 import { CheckoutError, violatedConstraint } from "./errors";
 import { assertMode, loadResult, resolveOffer, saleBlock, type Offer, type OfferResult } from "./offer";
-import { addEvent, closeLockedOrder, completeLockedOrder, lapsedCondition } from "./order-core";
+import { closeLockedOrder, completeLockedOrder, lapsedCondition } from "./order-core";
 import { BANK_TRANSFER_DAYS, isExclusive, MAX_VOUCHERS_PER_ORDER, paymentDeadline, RESERVATION_MINUTES } from "./rules";
 
 /** The enterprise user buying. */
@@ -186,26 +186,21 @@ export async function startCheckout(db: Kysely<DB>, buyer: Buyer, input: StartCh
       if (method === "card" && !input.cardEnabled) throw new CheckoutError("invalid", "checkout.error.cardUnavailable", {}, "method");
       const expiresAt = paymentDeadline(method, now);
 
-      const order = await trx
-        .insertInto("orders")
-        .values({
-          result_id: result.id,
-          mode: offer.mode,
-          exclusive: offer.exclusive,
-          quote_id: offer.quote?.id ?? null,
-          buyer_organisation_id: buyer.organisationId,
-          buyer_user_id: buyer.userId,
-          seller_organisation_id: result.institutionId,
-          price_fen: offer.priceFen,
-          voucher_part_fen: voucherPartFen,
-          cash_due_fen: cashDueFen,
-          programme_id: plan?.programmeId ?? null,
-          payment_method: method,
-          expires_at: expiresAt,
-          created_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      // The order and its first event in one statement.
+      const { rows } = await sql<Order>`
+        with placed as (
+          insert into orders (result_id, mode, exclusive, quote_id, buyer_organisation_id, buyer_user_id, seller_organisation_id,
+            price_fen, voucher_part_fen, cash_due_fen, programme_id, payment_method, expires_at, created_at)
+          values (${result.id}, ${offer.mode}, ${offer.exclusive}, ${offer.quote?.id ?? null}::bigint, ${buyer.organisationId},
+            ${buyer.userId}, ${result.institutionId}, ${offer.priceFen}::bigint, ${voucherPartFen}::bigint, ${cashDueFen}::bigint,
+            ${plan?.programmeId ?? null}::bigint, ${method}, ${expiresAt}::timestamptz, ${now}::timestamptz)
+          returning *
+        ), created as (
+          insert into order_events (order_id, kind, actor_user_id, amount_fen, created_at)
+          select id, 'created', ${buyer.userId}, price_fen, created_at from placed
+        )
+        select * from placed`.execute(trx);
+      const order = rows[0];
       for (const a of plan?.allocations ?? []) {
         await holdLockedVoucher(trx, a.voucher, { orderId: order.id, amountFen: a.amountFen, now });
       }
@@ -213,11 +208,14 @@ export async function startCheckout(db: Kysely<DB>, buyer: Buyer, input: StartCh
         await transition(trx, { id: buyer.userId, organisationId: buyer.organisationId, role: "enterprise" }, result.id, "reserve", { now });
         await trx.insertInto("result_reservations").values({ order_id: order.id, result_id: result.id, reserved_at: now, expires_at: expiresAt }).execute();
       }
-      await addEvent(trx, { orderId: order.id, kind: "created", actorUserId: buyer.userId, amountFen: offer.priceFen, at: now });
-
       let contractId: number | null = null;
       if (method === "voucher") {
-        contractId = await completeLockedOrder(trx, order, { method: "voucher", externalRef: null, idempotencyKey: null, actorUserId: buyer.userId, now });
+        const org = await trx.selectFrom("organisations").select("region").where("id", "=", buyer.organisationId).executeTakeFirstOrThrow();
+        contractId = await completeLockedOrder(
+          trx,
+          { order, buyerRegion: org.region, field: result.field },
+          { method: "voucher", externalRef: null, idempotencyKey: null, actorUserId: buyer.userId, now },
+        );
       }
       return {
         orderId: order.id,
@@ -342,7 +340,11 @@ export async function previewCheckout(
   };
 }
 
-/** Records the Stripe Checkout Session created for a pending card order (idempotent for the same session). */
+/**
+ * Records the Stripe Checkout Session created for a pending card order. One statement (it runs on every card
+ * checkout): the order is updated only while it is pending, paid by card and has no session yet; recording the same
+ * session again changes nothing.
+ */
 export async function attachStripeSession(
   db: Kysely<DB>,
   input: { orderId: number; sessionId: string; url?: string | null; now?: Date },
@@ -350,23 +352,22 @@ export async function attachStripeSession(
   if (typeof input.sessionId !== "string" || input.sessionId.trim() === "" || input.sessionId.length > 255) {
     throw new CheckoutError("invalid", "checkout.error.sessionInvalid", {}, "sessionId");
   }
-  await db.transaction().execute(async (trx) => {
-    const order = await trx
-      .selectFrom("orders")
-      .select(["id", "status", "payment_method", "stripe_checkout_session_id"])
-      .where("id", "=", input.orderId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!order) throw new CheckoutError("not_found", "checkout.error.orderNotFound", { id: input.orderId }, "orderId");
-    if (order.stripe_checkout_session_id === input.sessionId) return;
-    if (order.status !== "pending" || order.payment_method !== "card") {
-      throw new CheckoutError("conflict", "checkout.error.notPayable", { status: order.status }, "orderId");
-    }
-    await trx
-      .updateTable("orders")
-      .set({ stripe_checkout_session_id: input.sessionId, stripe_checkout_url: input.url ?? null })
-      .where("id", "=", order.id)
-      .execute();
-    await addEvent(trx, { orderId: order.id, kind: "stripe_session", externalRef: input.sessionId, at: input.now ?? new Date() });
-  });
+  if (!Number.isSafeInteger(input.orderId) || input.orderId <= 0) {
+    throw new CheckoutError("not_found", "checkout.error.orderNotFound", { id: String(input.orderId) }, "orderId");
+  }
+  const { rows } = await sql<{ status: OrderStatus; payment_method: PaymentMethod; session: string | null; attached: boolean }>`
+    with attached as (
+      update orders set stripe_checkout_session_id = ${input.sessionId}, stripe_checkout_url = ${input.url ?? null}
+       where id = ${input.orderId} and status = 'pending' and payment_method = 'card' and stripe_checkout_session_id is null
+      returning id
+    ), noted as (
+      insert into order_events (order_id, kind, external_ref, created_at)
+      select id, 'stripe_session', ${input.sessionId}, ${input.now ?? new Date()}::timestamptz from attached
+    )
+    select o.status, o.payment_method, o.stripe_checkout_session_id as session, exists (select 1 from attached) as attached
+      from orders o where o.id = ${input.orderId}`.execute(db);
+  const row = rows[0];
+  if (!row) throw new CheckoutError("not_found", "checkout.error.orderNotFound", { id: input.orderId }, "orderId");
+  if (row.attached || row.session === input.sessionId) return;
+  throw new CheckoutError("conflict", "checkout.error.notPayable", { status: row.status }, "orderId");
 }
