@@ -20,6 +20,10 @@ const envSchema = z.object({
   MEILI_MASTER_KEY: z.string().optional(),
   STRIPE_SECRET_KEY: z.string().startsWith("sk_", "must start with sk_").optional(),
   STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", "must start with whsec_").optional(),
+  STRIPE_PAYMENT_METHODS: z
+    .string()
+    .regex(/^\s*(card|alipay|wechat_pay)(\s*,\s*(card|alipay|wechat_pay))*\s*$/, "must list card, alipay and/or wechat_pay, comma-separated")
+    .optional(),
   PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(100),
 });
 

@@ -141,6 +141,8 @@ async function setUp(db: Database) {
   return { buyers, listings };
 }
 
+const phases = { start: [] as number[], session: [] as number[], webhook: [] as number[] };
+
 /** One buyer's whole purchase; returns the latency in ms. */
 async function checkout(db: Database, buyer: { userId: number; organisationId: number; voucherId: number }, resultId: number): Promise<number> {
   const started = performance.now();
@@ -152,8 +154,10 @@ async function checkout(db: Database, buyer: { userId: number; organisationId: n
     method: "card",
     cardEnabled: true,
   });
+  const t1 = performance.now();
   const sessionId = `cs_bench_${order.orderId}_${randomBytes(4).toString("hex")}`;
   await attachStripeSession(db, { orderId: order.orderId, sessionId });
+  const t2 = performance.now();
   const payload = stripeEventPayload(
     "checkout.session.completed",
     checkoutSessionObject({ id: sessionId, orderId: order.orderId, amountTotal: order.cashDueFen, paymentIntent: `pi_bench_${order.orderId}` }),
@@ -166,7 +170,11 @@ async function checkout(db: Database, buyer: { userId: number; organisationId: n
   if (answer.status !== 200 || answer.body.outcome !== "processed") {
     throw new Error(`webhook answered ${answer.status} ${JSON.stringify(answer.body)} for order ${order.orderId}`);
   }
-  return performance.now() - started;
+  const end = performance.now();
+  phases.start.push(t1 - started);
+  phases.session.push(t2 - t1);
+  phases.webhook.push(end - t2);
+  return end - started;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -224,6 +232,7 @@ async function main() {
     // Warm up the connections and the plans, then measure.
     await Promise.all(buyers.map((b, i) => checkout(handle.db, b, listings[i % listings.length])));
     const latencies: number[] = [];
+    for (const list of Object.values(phases)) list.length = 0;
     let failures = 0;
     const deadline = performance.now() + SECONDS * 1000;
     const started = performance.now();
@@ -251,6 +260,9 @@ async function main() {
       `checkouts: ${latencies.length} completed in ${elapsed.toFixed(1)} s at ${BUYERS} concurrent buyers = ${checkoutsPerS.toFixed(1)}/s; ` +
         `latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, max ${(latencies.at(-1) ?? 0).toFixed(1)} ms; failures ${failures}; this process used ${(nodeCpu * 100).toFixed(0)}% of a core`,
     );
+
+    const p50 = (list: number[]) => percentile([...list].sort((a, b) => a - b), 50).toFixed(1);
+    console.log(`  p50 by step: startCheckout ${p50(phases.start)} ms, session recorded ${p50(phases.session)} ms, signed webhook → markOrderPaid ${p50(phases.webhook)} ms`);
 
     const tps = await pgbenchTps(scratchDb);
     console.log(`pgbench TPC-B (scale 10, 32 clients, 2 threads, ${SECONDS} s): ${tps.toFixed(1)} tps`);

@@ -24,6 +24,7 @@ describe("environment", () => {
     [{ SEED_DEMO: "maybe" }, "SEED_DEMO"],
     [{ STRIPE_SECRET_KEY: "pk_test_123" }, "STRIPE_SECRET_KEY"],
     [{ MEILI_URL: "not a url" }, "MEILI_URL"],
+    [{ STRIPE_PAYMENT_METHODS: "card,paypal" }, "STRIPE_PAYMENT_METHODS"],
   ])("refuses %o with a message naming %s", (source, name) => {
     expect(() => parseEnv(source)).toThrow(EnvError);
     expect(() => parseEnv(source)).toThrow(new RegExp(`${name}:`));
