@@ -32,18 +32,20 @@ export function startSearch(
 ): Promise<SearchRuntime> {
   globalStore.__marketSearch ??= (async () => {
     const engine = options.engine ?? createSearchEngine(db, config, { log });
+    const indexer = options.indexer ?? true ? new Indexer(db, engine, { log }) : null;
     try {
       await startEngine(engine);
       const queued = await queueAllIfIndexEmpty(db, engine);
-      if (queued > 0) log(`index "${engine.indexUid}" is empty: queued ${queued} listed results for indexing`);
+      if (queued > 0 && indexer) {
+        // A first start (or a lost index): build it before serving, so the storefront's first answers are complete.
+        log(`index "${engine.indexUid}" is empty: indexing ${queued} listed results…`);
+        const done = await indexer.drain();
+        log(`indexed ${done.indexed} results`);
+      }
     } catch (error) {
       log(`${engine.kind} engine not ready at start (${String(error)}); listings come from the database until it is`);
     }
-    let indexer: Indexer | null = null;
-    if (options.indexer ?? true) {
-      indexer = new Indexer(db, engine, { log });
-      indexer.start();
-    }
+    indexer?.start();
     return { engine, indexer };
   })();
   return globalStore.__marketSearch;
