@@ -23,7 +23,6 @@ const NAVIGATION: NavItem[] = [
   { to: "/institution/orders", label: "nav.sales", roles: ["institution"] },
   { to: "/institution/inquiries", label: "nav.inquiries", roles: ["institution"] },
   { to: "/operator", label: "nav.operator", roles: ["operator"] },
-  { to: "/operator/transfers", label: "nav.transfers", roles: ["operator"] },
 ];
 
 export function navigationFor(role: OrganisationKind | null): NavItem[] {

@@ -12,7 +12,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { createResult, transition } from "../app/services/catalogue/lifecycle";
@@ -237,6 +237,8 @@ async function main() {
     const deadline = performance.now() + SECONDS * 1000;
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     await Promise.all(
       buyers.map(async (buyer, i) => {
         let k = i;
@@ -253,12 +255,13 @@ async function main() {
     );
     const elapsed = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    loop.disable();
     const nodeCpu = (cpu.user + cpu.system) / 1e6 / elapsed;
     const checkoutsPerS = latencies.length / elapsed;
     latencies.sort((a, b) => a - b);
     console.log(
       `checkouts: ${latencies.length} completed in ${elapsed.toFixed(1)} s at ${BUYERS} concurrent buyers = ${checkoutsPerS.toFixed(1)}/s; ` +
-        `latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, max ${(latencies.at(-1) ?? 0).toFixed(1)} ms; failures ${failures}; this process used ${(nodeCpu * 100).toFixed(0)}% of a core`,
+        `latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, max ${(latencies.at(-1) ?? 0).toFixed(1)} ms; failures ${failures}; this process used ${(nodeCpu * 100).toFixed(0)}% of a core (event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms)`,
     );
 
     const p50 = (list: number[]) => percentile([...list].sort((a, b) => a - b), 50).toFixed(1);

@@ -296,15 +296,18 @@ function CheckoutForm({ loaded, actionData, submitting }: { loaded: Loaded; acti
                     defaultValue={cardEnabled ? "card" : "bank_transfer"}
                     error={errorOf("method")}
                     options={[
-                      {
-                        value: "card",
-                        label: t("checkout.method.card"),
-                        hint: cardEnabled
-                          ? cashFen !== null && cashFen > stripeMaxFen
-                            ? t("checkout.pay.cardTooLarge", { max: formatFen(stripeMaxFen, locale) })
-                            : t("checkout.pay.cardHint", { minutes: preview.reservationMinutes })
-                          : t("checkout.pay.cardOff"),
-                      },
+                      ...(cardEnabled
+                        ? [
+                            {
+                              value: "card",
+                              label: t("checkout.method.card"),
+                              hint:
+                                cashFen !== null && cashFen > stripeMaxFen
+                                  ? t("checkout.pay.cardTooLarge", { max: formatFen(stripeMaxFen, locale) })
+                                  : t("checkout.pay.cardHint", { minutes: preview.reservationMinutes }),
+                            },
+                          ]
+                        : []),
                       {
                         value: "bank_transfer",
                         label: t("checkout.method.bank_transfer"),

@@ -1,6 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
+import "~/components/checkout/checkout.css";
 import { formatDay, formatWhen, messageText } from "~/components/checkout/format";
 import { OrderStatusBadge } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
@@ -97,7 +98,7 @@ export default function EnterpriseOrders() {
         <p className="empty">{t("checkout.orders.none")}</p>
       ) : (
         <div className="table-wrap">
-          <table className="data">
+          <table className="data orders-table">
             <thead>
               <tr>
                 <th scope="col">{t("checkout.col.orderNo")}</th>
@@ -122,7 +123,7 @@ export default function EnterpriseOrders() {
                   <td className="mono">
                     <Link to={`/enterprise/orders/${o.id}`}>{o.orderNo}</Link>
                   </td>
-                  <td>
+                  <td className="title-cell">
                     {o.resultTitle}
                     <br />
                     <small className="muted">{o.seller}</small>
@@ -165,7 +166,7 @@ export default function EnterpriseOrders() {
           <p className="muted">{t("checkout.inquiry.noneMine")}</p>
         ) : (
           <div className="table-wrap">
-            <table className="data">
+            <table className="data orders-table">
               <thead>
                 <tr>
                   <th scope="col">{t("checkout.col.result")}</th>
@@ -180,7 +181,7 @@ export default function EnterpriseOrders() {
               <tbody>
                 {inquiries.map((i) => (
                   <tr key={i.id}>
-                    <td>
+                    <td className="title-cell">
                       <Link to={`/results/${i.resultId}`}>{i.resultTitle}</Link>
                       <br />
                       <small className="muted">

@@ -53,7 +53,7 @@ export default function InstitutionInquiries() {
         <p className="empty">{t("checkout.inquiry.noneReceived")}</p>
       ) : (
         <div className="table-wrap">
-          <table className="data">
+          <table className="data orders-table">
             <thead>
               <tr>
                 <th scope="col">{t("checkout.col.result")}</th>
@@ -67,7 +67,7 @@ export default function InstitutionInquiries() {
             <tbody>
               {rows.map((i) => (
                 <tr key={i.id}>
-                  <td>
+                  <td className="title-cell">
                     <Link to={`/institution/inquiries/${i.id}`}>{i.resultTitle}</Link>
                   </td>
                   <td className="nowrap">{t(`mode.${i.mode}`)}</td>

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import "~/components/charts/charts.css";
+import "~/components/checkout/checkout.css";
 import { formatWhen } from "~/components/checkout/format";
 import { OrderStatusBadge } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
@@ -64,7 +65,7 @@ export default function InstitutionOrders() {
         <p className="empty">{t("checkout.orders.noSales")}</p>
       ) : (
         <div className="table-wrap">
-          <table className="data">
+          <table className="data orders-table">
             <thead>
               <tr>
                 <th scope="col">{t("checkout.col.orderNo")}</th>
@@ -87,7 +88,7 @@ export default function InstitutionOrders() {
                   <td className="mono">
                     <Link to={`/institution/orders/${o.id}`}>{o.orderNo}</Link>
                   </td>
-                  <td>{o.resultTitle}</td>
+                  <td className="title-cell">{o.resultTitle}</td>
                   <td>{o.buyer}</td>
                   <td className="nowrap">{t(`mode.${o.mode}`)}</td>
                   <td className="num">{formatFen(o.priceFen, locale)}</td>

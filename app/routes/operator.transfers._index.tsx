@@ -71,7 +71,7 @@ export default function Transfers() {
         <p className="empty">{q ? t("checkout.transfers.noMatch") : t("checkout.transfers.none")}</p>
       ) : (
         <div className="table-wrap">
-          <table className="data">
+          <table className="data orders-table">
             <thead>
               <tr>
                 <th scope="col">{t("checkout.transfers.reference")}</th>
@@ -90,7 +90,7 @@ export default function Transfers() {
                   <td className="mono">
                     <Link to={`/operator/transfers/${r.id}`}>{r.bankReference}</Link>
                   </td>
-                  <td>
+                  <td className="title-cell">
                     {r.resultTitle}
                     <br />
                     <small className="muted">{r.seller}</small>

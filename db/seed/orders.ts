@@ -79,20 +79,28 @@ async function issue(ctx: SeedContext, programmeId: number, enterpriseId: number
   return approved.ok ? approved.voucher.voucherId : null;
 }
 
-async function listings(db: Kysely<DB>, ids: readonly number[]): Promise<Listing[]> {
+/**
+ * Listings to buy from, with their fixed-price modes. The demo researcher's own results keep their statuses (the demo
+ * shows one of each): only their non-exclusive modes are bought, which leaves a result listed.
+ */
+async function listings(db: Kysely<DB>, ids: readonly number[], keepStatusOf: number | null): Promise<Listing[]> {
   const out: Listing[] = [];
   for (let i = 0; i < ids.length; i += 500) {
     const slice = ids.slice(i, i + 500);
     const rows = await db
       .selectFrom("technology_results")
-      .select(["id", "institution_id", "listed_at", "confirmed_at", "state_funded"])
+      .select(["id", "institution_id", "listed_at", "confirmed_at", "state_funded", "created_by"])
       .where("id", "in", slice)
       .where("status", "=", "listed")
       .execute();
     const modes = await db.selectFrom("result_modes").select(["result_id", "mode", "price_fen"]).where("result_id", "in", slice).execute();
     for (const r of rows) {
       const own = modes.filter((m) => m.result_id === r.id);
-      const priced = own.filter((m): m is { result_id: number; mode: TransferMode; price_fen: number } => m.price_fen !== null && m.mode !== "equity");
+      const keep = keepStatusOf !== null && r.created_by === keepStatusOf;
+      const priced = own.filter(
+        (m): m is { result_id: number; mode: TransferMode; price_fen: number } =>
+          m.price_fen !== null && m.mode !== "equity" && (!keep || m.mode === "nonexclusive_license" || m.mode === "development" || m.mode === "service"),
+      );
       if (!r.listed_at || priced.length === 0) continue;
       out.push({
         id: r.id,
@@ -145,20 +153,26 @@ export const ordersStep: SeedStep = {
       if (voucherId !== null) vouchers.set(enterpriseId, voucherId);
     }
 
-    const pool = await listings(db, rng.sample(refs.resultIds.listed, 1500));
+    const pool = await listings(db, rng.sample(refs.resultIds.listed, 1500), refs.demo.institution?.userId ?? null);
     const buyers = withUsers;
     const buyerOf = (enterpriseId: number) => ({ userId: refs.usersByOrganisation.get(enterpriseId)?.[0] as number, organisationId: enterpriseId });
     const counts = { completedOrders: 0, voucherOrders: 0, cardOrders: 0, bankOrders: 0, pendingTransfers: 0, closedOrders: 0, refundedOrders: 0, seedInquiries: 0 };
 
     /** One checkout at `at`; exclusive modes are rarer (most platform deals are licences). */
-    const place = async (enterpriseId: number, listing: Listing, at: Date, method: "card" | "bank_transfer"): Promise<StartedCheckout | null> => {
+    const place = async (
+      enterpriseId: number,
+      listing: Listing,
+      at: Date,
+      method: "card" | "bank_transfer",
+      voucherFen: number | null = null,
+    ): Promise<StartedCheckout | null> => {
       const exclusive = listing.modes.filter((m) => ["assignment", "exclusive_license", "sole_license"].includes(m.mode));
       const shared = listing.modes.filter((m) => !exclusive.includes(m));
       const offer = shared.length > 0 && (exclusive.length === 0 || rng.chance(0.8)) ? rng.pick(shared) : rng.pick(exclusive.length > 0 ? exclusive : shared);
       const voucherId = vouchers.get(enterpriseId);
-      const useVoucher = voucherId !== undefined && rng.chance(0.85);
+      const useVoucher = voucherId !== undefined && (voucherFen !== null || rng.chance(0.85));
       // Buyers often keep part of a voucher for later: ask for 1–5 万, or as much as it may pay when that is less.
-      const wanted = useVoucher && rng.chance(0.7) ? rng.int(1, 5) * 1_000_000 : null;
+      const wanted = voucherFen ?? (useVoucher && rng.chance(0.7) ? rng.int(1, 5) * 1_000_000 : null);
       const input = { resultId: listing.id, mode: offer.mode, voucherIds: useVoucher ? [voucherId] : [], method, cardEnabled: true, now: at };
       try {
         return await startCheckout(db, buyerOf(enterpriseId), { ...input, voucherAmountFen: wanted });
@@ -184,12 +198,17 @@ export const ordersStep: SeedStep = {
     }
     candidates.sort((a, b) => a.at.getTime() - b.at.getTime());
     const completedOrders: { orderId: number; method: "card" | "bank_transfer" }[] = [];
-    for (const { listing, at } of candidates) {
+    // The demo enterprise buys a few times with small voucher amounts, so its wallet still has money to try a checkout.
+    const demoEnterprise = refs.demo.enterprise?.organisationId ?? null;
+    const demoSales = new Set(rng.sample(candidates.map((_, i) => i), 3));
+    const others = [...vouchers.keys()].filter((id) => id !== demoEnterprise);
+    for (const [index, { listing, at }] of candidates.entries()) {
       if (counts.completedOrders >= COMPLETED) break;
-      const holder = rng.chance(0.7) && vouchers.size > 0 ? rng.pick([...vouchers.keys()]) : rng.pick(buyers);
+      const forDemo = demoEnterprise !== null && demoSales.has(index);
+      const holder = forDemo ? (demoEnterprise as number) : rng.chance(0.7) && others.length > 0 ? rng.pick(others) : rng.pick(buyers.filter((b) => b !== demoEnterprise));
       if (holder === listing.institutionId) continue;
       const method = rng.chance(0.55) ? "card" : "bank_transfer";
-      const started = await place(holder, listing, at, method);
+      const started = await place(holder, listing, at, method, forDemo ? 1_000_000 : null);
       if (!started) continue;
       if (started.status !== "completed") {
         const paidAt = new Date(at.getTime() + (method === "card" ? rng.int(2, 20) * 60_000 : rng.int(4, 60) * 3_600_000));
@@ -229,20 +248,20 @@ export const ordersStep: SeedStep = {
 
     // Recent orders still open: bank transfers for the operator to confirm (the demo enterprise has one), and a
     // handful that were cancelled or lapsed.
-    const recent = async (enterpriseId: number, method: "card" | "bank_transfer", ageHours: number) => {
+    const recent = async (enterpriseId: number, method: "card" | "bank_transfer", ageHours: number, voucherFen: number | null = null) => {
       const at = new Date(now.getTime() - ageHours * 3_600_000);
       for (let tries = 0; tries < 10; tries++) {
         const listing = rng.pick(pool);
         if (listing.institutionId === enterpriseId || listing.listedAt >= at) continue;
         // Refused (sold meanwhile, stale, in publicity): try another listing.
-        const started = await place(enterpriseId, listing, at, method);
+        const started = await place(enterpriseId, listing, at, method, voucherFen);
         if (started) return started;
       }
       return null;
     };
-    if (refs.demo.enterprise && (await recent(refs.demo.enterprise.organisationId, "bank_transfer", 20))) counts.pendingTransfers += 1;
+    if (demoEnterprise !== null && (await recent(demoEnterprise, "bank_transfer", 20, 1_500_000))) counts.pendingTransfers += 1;
     for (let i = 0; i < 12; i++) {
-      if (await recent(rng.pick(buyers), "bank_transfer", rng.int(2, 60))) counts.pendingTransfers += 1;
+      if (await recent(rng.pick(others.length > 0 ? others : buyers), "bank_transfer", rng.int(2, 60))) counts.pendingTransfers += 1;
       tick();
     }
     for (let i = 0; i < 10; i++) {

@@ -52,13 +52,21 @@ describe.skipIf(skip)(`e2e smoke${skip ? ` (skipped: missing ${missing.join(", "
     await server?.stop();
   }, 30_000);
 
-  it("serves the seeded catalogue through the public API: total ≥ 2000 listed results", async () => {
-    const response = await fetch(`${server!.url}/api/v1/results?per_page=1`);
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as { hits: unknown[]; total: number };
-    expect(body.total).toBeGreaterThanOrEqual(2000);
+  // The issue's Done-when: a fresh start serves the seeded market and the API counts ≥ 2,000 listed results within two
+  // minutes. The search index fills in the background after start, so poll until then rather than ask once.
+  it("reports ≥ 2000 listed results through the public API within two minutes of start", async () => {
+    const deadline = server!.startedAt + 120_000;
+    let body: { hits: unknown[]; total: number } = { hits: [], total: 0 };
+    for (;;) {
+      const response = await fetch(`${server!.url}/api/v1/results?per_page=1`);
+      expect(response.status).toBe(200);
+      body = (await response.json()) as typeof body;
+      if (body.total >= 2000 || Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    expect(body.total, `total after ${((Date.now() - server!.startedAt) / 1000).toFixed(0)}s`).toBeGreaterThanOrEqual(2000);
     expect(body.hits).toHaveLength(1);
-  });
+  }, 130_000);
 
   it("opens the home page in Chinese with the newest results listed", async () => {
     const response = await page.goto("/");

@@ -16,6 +16,8 @@ export interface RunningServer {
   /** http://127.0.0.1:<port>, without a trailing slash. */
   url: string;
   port: number;
+  /** Date.now() when the process was spawned (for "ready within N seconds of start" checks). */
+  startedAt: number;
   /** The embedded database's folder (a fresh temp dir unless one was given). */
   dataDir: string;
   /** Everything the server printed so far (stdout and stderr, interleaved). */
@@ -75,6 +77,7 @@ export async function startProductionServer(options: StartServerOptions = {}): P
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
 
   const tsx = path.join(projectRoot, "node_modules/.bin/tsx");
+  const startedAt = Date.now();
   // Own process group, so stop() reaches tsx's node child too.
   const child = spawn(tsx, ["server/index.ts"], {
     cwd: projectRoot,
@@ -95,6 +98,7 @@ export async function startProductionServer(options: StartServerOptions = {}): P
   const server: RunningServer = {
     url,
     port,
+    startedAt,
     dataDir,
     output: () => output,
     async stop() {

@@ -2,7 +2,6 @@
 const zh = {
   "nav.sales": "销售订单",
   "nav.inquiries": "询价",
-  "nav.transfers": "转账确认",
 
   "checkout.title": "确认订单",
   "checkout.intro": "创新券抵扣金额由平台按规则计算，提交前请核对。",
@@ -339,7 +338,6 @@ const zh = {
 const en: Record<keyof typeof zh, string> = {
   "nav.sales": "Sales",
   "nav.inquiries": "Inquiries",
-  "nav.transfers": "Transfers",
 
   "checkout.title": "Review your order",
   "checkout.intro": "The voucher part is calculated by the platform under the programme's rules. Please check before you submit.",

@@ -46,7 +46,12 @@ function assertPositiveId(value: unknown, field: string, key: string): asserts v
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) throw new CheckoutError("not_found", key, {}, field);
 }
 
-/** Reads a result with its modes; `lock` takes its row lock (exclusive checkouts: update, others: share). */
+/**
+ * Reads a result with its modes; `lock` takes its row lock: "update" for an exclusive checkout (which reserves it),
+ * "share" (FOR KEY SHARE, the lock the order's foreign key takes anyway) for others, which still waits for a
+ * reservation in progress — the catalogue locks a row FOR UPDATE before moving it — so no licence is sold while an
+ * exclusive sale of the same result is being made.
+ */
 export async function loadResult(db: Kysely<DB>, resultId: number, lock: "update" | "share" | null): Promise<OfferResult> {
   assertPositiveId(resultId, "resultId", "checkout.error.resultNotFound");
   // The modes come along as JSON in the same statement: a checkout is a hot path, one round trip saved per purchase.
@@ -68,7 +73,7 @@ export async function loadResult(db: Kysely<DB>, resultId: number, lock: "update
     ])
     .where("r.id", "=", resultId);
   if (lock === "update") query = query.forUpdate("r");
-  if (lock === "share") query = query.forShare("r");
+  if (lock === "share") query = query.forKeyShare("r");
   const row = await query.executeTakeFirst();
   if (!row) throw new CheckoutError("not_found", "checkout.error.resultNotFound", {}, "resultId");
   return {
