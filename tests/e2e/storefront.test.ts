@@ -80,6 +80,8 @@ describe.skipIf(skip)("e2e storefront", () => {
     const title = (await first.innerText()).trim();
     await first.click();
     await page.waitForURL(/\/results\/\d+$/);
+    // The URL changes before React commits the new page: wait for its heading, not the list's.
+    await page.locator("h1", { hasText: title }).waitFor();
     expect((await page.locator("h1").innerText()).trim()).toBe(title);
     expect(await page.locator(".price-table tbody tr").count()).toBeGreaterThan(0);
     expect(await page.locator(".maturity__step.is-current").count()).toBe(1);
