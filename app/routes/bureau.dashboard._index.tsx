@@ -1,5 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import type { ReactNode } from "react";
 import chartsStylesheet from "~/components/charts/charts.css?url";
 import { BarList } from "~/components/charts/bar-list";
 import { BreakdownTable, GrowthBadge, Money } from "~/components/charts/breakdown";
@@ -11,7 +12,7 @@ import { DEFAULT_LOCALE, formatFen, formatFenCompact, isLocale, translator } fro
 import { useLocale, useT } from "~/i18n/context";
 import { parseRangeParams, rangePresets } from "~/services/stats/params";
 import { bureauSentence, periodLabel } from "~/services/stats/sentence";
-import { dashboard, type SellerRow } from "~/services/stats/turnover";
+import { dashboard, type GroupRow, type SellerRow } from "~/services/stats/turnover";
 import { voucherPanel, type ProgrammeFigures, type VoucherFigures, type VoucherPanel } from "~/services/stats/vouchers";
 import { requireUser } from "~/session.server";
 
@@ -49,6 +50,29 @@ function CsvLink({ table, range }: { table: string; range: { from: string; to: s
     <a className="csv-link" href={`/bureau/dashboard/export/${table}?${rangeQuery(range)}`} download>
       ⬇ {t("dashboard.csv")}
     </a>
+  );
+}
+
+/** One breakdown of the range: a chart of amounts above the sortable table, with its CSV download. */
+function BreakdownPanel(props: {
+  table: string;
+  title: string;
+  keyLabel: string;
+  rows: GroupRow[];
+  label: (key: string) => string;
+  limit?: number;
+  range: { from: string; to: string };
+  children: ReactNode;
+}) {
+  return (
+    <section className="panel" aria-labelledby={`${props.table}-heading`}>
+      <div className="panel__head">
+        <h2 id={`${props.table}-heading`}>{props.title}</h2>
+        <CsvLink table={props.table} range={props.range} />
+      </div>
+      {props.children}
+      <BreakdownTable caption={props.title} rows={props.rows} keyLabel={props.keyLabel} label={props.label} limit={props.limit} />
+    </section>
   );
 }
 
@@ -198,41 +222,36 @@ export default function Dashboard() {
       </section>
 
       <div className="panel-grid">
-        <section className="panel" aria-labelledby="field-heading">
-          <div className="panel__head">
-            <h2 id="field-heading">{t("dashboard.byField")}</h2>
-            <CsvLink table="field" range={range} />
-          </div>
+        <BreakdownPanel table="field" title={t("dashboard.byField")} keyLabel={t("contracts.col.field")} rows={data.byField} label={fieldLabel} range={range}>
           <BarList title={t("dashboard.byField")} items={barItems(data.byField, fieldLabel)} />
-          <BreakdownTable caption={t("dashboard.byField")} rows={data.byField} keyLabel={t("contracts.col.field")} label={fieldLabel} />
-        </section>
-        <section className="panel" aria-labelledby="type-heading">
-          <div className="panel__head">
-            <h2 id="type-heading">{t("dashboard.byType")}</h2>
-            <CsvLink table="type" range={range} />
-          </div>
+        </BreakdownPanel>
+        <BreakdownPanel table="type" title={t("dashboard.byType")} keyLabel={t("contracts.col.type")} rows={data.byType} label={typeLabel} range={range}>
           <BarList title={t("dashboard.byType")} items={barItems(data.byType, typeLabel)} />
-          <BreakdownTable caption={t("dashboard.byType")} rows={data.byType} keyLabel={t("contracts.col.type")} label={typeLabel} />
-        </section>
-        <section className="panel" aria-labelledby="seller-type-heading">
-          <div className="panel__head">
-            <h2 id="seller-type-heading">{t("dashboard.bySellerType")}</h2>
-            <CsvLink table="seller_type" range={range} />
-          </div>
+        </BreakdownPanel>
+        <BreakdownPanel
+          table="seller_type"
+          title={t("dashboard.bySellerType")}
+          keyLabel={t("contracts.col.seller_type")}
+          rows={data.bySellerType}
+          label={sellerTypeLabel}
+          range={range}
+        >
           <DonutChart
             title={t("dashboard.bySellerType")}
             slices={data.bySellerType.map((r) => ({ key: r.key, label: sellerTypeLabel(r.key), value: r.amount_fen, display: compact(r.amount_fen) }))}
           />
-          <BreakdownTable caption={t("dashboard.bySellerType")} rows={data.bySellerType} keyLabel={t("contracts.col.seller_type")} label={sellerTypeLabel} />
-        </section>
-        <section className="panel" aria-labelledby="region-heading">
-          <div className="panel__head">
-            <h2 id="region-heading">{t("dashboard.byBuyerRegion")}</h2>
-            <CsvLink table="buyer_region" range={range} />
-          </div>
+        </BreakdownPanel>
+        <BreakdownPanel
+          table="buyer_region"
+          title={t("dashboard.byBuyerRegion")}
+          keyLabel={t("dashboard.col.region")}
+          rows={data.byBuyerRegion}
+          label={(k) => k}
+          limit={10}
+          range={range}
+        >
           <BarList title={t("dashboard.byBuyerRegion")} items={barItems(data.byBuyerRegion, (k) => k)} limit={10} />
-          <BreakdownTable caption={t("dashboard.byBuyerRegion")} rows={data.byBuyerRegion} keyLabel={t("dashboard.col.region")} label={(k) => k} limit={10} />
-        </section>
+        </BreakdownPanel>
       </div>
 
       <section className="panel panel--spaced" aria-labelledby="seller-heading">
