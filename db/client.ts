@@ -51,10 +51,37 @@ function connect(url: string | undefined, options: { max: number; host?: string;
   return url ? postgres(url, settings) : postgres(settings);
 }
 
+// Statements with more parameters than this (bulk inserts, whose text changes with the row count) stay unnamed.
+const MAX_PREPARED_PARAMETERS = 64;
+
+/**
+ * Kysely's postgres.js driver runs every query through `unsafe`, which postgres.js never prepares: each query with
+ * parameters then costs two round trips (describe, then bind) and a fresh parse and plan. Handing Kysely a Sql whose
+ * reserved connections prepare by default makes a repeated query one round trip on a cached statement. Kysely's SQL
+ * is parameterised, so the texts repeat; postgres.js keeps one named statement per text and connection.
+ */
+function preparing(sql: Sql): Sql {
+  const reserve = sql.reserve.bind(sql);
+  const reserving = async () => {
+    const connection = await reserve();
+    const unsafe = connection.unsafe.bind(connection);
+    return Object.assign(connection, {
+      unsafe: (query: string, parameters?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
+        unsafe(query, parameters, { prepare: (parameters?.length ?? 0) <= MAX_PREPARED_PARAMETERS, ...options }),
+    });
+  };
+  // The driver recognises a Sql by its being a function with reserve(), so this patches the instance we own.
+  return Object.assign(sql, { reserve: reserving });
+}
+
+function kysely(sql: Sql): Database {
+  return new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: preparing(sql) }) });
+}
+
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
   if ("url" in config) {
     const sql = connect(config.url, { max: config.maxConnections ?? 10 });
-    const db = new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: sql }) });
+    const db = kysely(sql);
     return { db, engine: "postgres", close: () => db.destroy() };
   }
   return openEmbedded(config.dataDir);
@@ -75,7 +102,7 @@ async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
   await server.start();
   const [host, port] = server.getServerConn().split(":");
   const sql = connect(undefined, { host, port: Number(port), database: "postgres", user: "postgres", max: 1 });
-  const db = new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: sql }) });
+  const db = kysely(sql);
   return {
     db,
     engine: "pglite",
