@@ -2,11 +2,11 @@ import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import type { DB, FieldCode, Order, OrderCloseReason, OrderEventKind } from "../../../db/schema";
 import { recordListingChange } from "../../../search/outbox";
 import { SYSTEM_ACTOR, transition, writeAudit } from "../catalogue/lifecycle";
-import { regionLabel, registerContract, voidContract } from "../contracts/registry";
-import { recordBankTransfer, recordCardPayment, redeemOrderHolds, releaseOrderHolds } from "../ledger";
-import { chinaDate } from "../vouchers/validation";
+import { voidContract } from "../contracts/registry";
+import { releaseOrderHolds } from "../ledger";
 import { CheckoutError } from "./errors";
-import { bankReference, CONTRACT_TYPE_BY_MODE, STRIPE_GRACE_MINUTES } from "./rules";
+import { STRIPE_GRACE_MINUTES } from "./rules";
+import { settleOrder } from "./settle";
 
 // The order's state changes, on an order row the caller has locked (lockOrder). Lock order everywhere in the checkout:
 // technology result row → order row → vouchers → ledger accounts (the ledger locks accounts in id order). Every path
@@ -120,81 +120,41 @@ export interface CompletionPayment {
 }
 
 /**
- * Completes a pending order whose payment is in: the result is transferred (exclusive) or its listing refreshed, the
- * technology contract registered, the voucher holds redeemed, the cash payment posted and the order closed as
- * completed — all in the caller's transaction. The most contended rows (the contract rollups and the platform's
- * ledger accounts) are touched last, so their locks are held for the shortest time.
+ * An exclusive sale moves its result: transferred, and the reservation converted. On the result's row, which the caller
+ * has locked before the order's (lockOrder), in the caller's transaction.
+ */
+export async function transferSoldResult(trx: Kysely<DB>, order: Order, now: Date): Promise<void> {
+  await transition(trx, SYSTEM_ACTOR, order.result_id, "transfer", { now });
+  await trx
+    .updateTable("result_reservations")
+    .set({ state: "converted", ended_at: now })
+    .where("order_id", "=", order.id)
+    .where("state", "=", "active")
+    .execute();
+}
+
+/**
+ * Completes a pending order, locked by the caller, whose payment is in (or which the vouchers paid in full): the result
+ * is transferred (exclusive modes), then order_settle registers the contract, redeems the voucher holds, posts the
+ * payment and completes the order, all in the caller's transaction. Returns the contract's id.
  */
 export async function completeLockedOrder(trx: Kysely<DB>, locked: Omit<LockedOrder, "keyUsed">, payment: CompletionPayment): Promise<number> {
   const { order } = locked;
-  const { now } = payment;
-  if (order.exclusive) {
-    await transition(trx, SYSTEM_ACTOR, order.result_id, "transfer", { now });
-    await trx
-      .updateTable("result_reservations")
-      .set({ state: "converted", ended_at: now })
-      .where("order_id", "=", order.id)
-      .where("state", "=", "active")
-      .execute();
-  }
-  // A non-exclusive sale leaves the listing as it was (the search document carries no sales), so nothing is queued
-  // for the index; the transfer above queues an exclusive sale's change of status.
-  if (order.quote_id !== null) {
-    await trx.updateTable("quotes").set({ status: "accepted" }).where("id", "=", order.quote_id).execute();
-    await trx
-      .updateTable("inquiries")
-      .set({ status: "accepted", updated_at: now })
-      .where("id", "=", (eb) => eb.selectFrom("quotes").select("inquiry_id").where("id", "=", order.quote_id))
-      .execute();
-  }
-
-  // Technical income: a platform sale is a pure technology contract, so all of its value is technical income.
-  const contract = await registerContract(trx, {
-    source: "platform",
+  if (order.exclusive) await transferSoldResult(trx, order, payment.now);
+  const settled = await settleOrder(trx, {
     orderId: order.id,
-    signedOn: chinaDate(now),
-    type: CONTRACT_TYPE_BY_MODE[order.mode],
-    field: locked.field,
-    amountFen: order.price_fen,
-    technicalIncomeFen: order.price_fen,
-    sellerOrganisationId: order.seller_organisation_id,
-    buyerOrganisationId: order.buyer_organisation_id,
-    buyerRegion: regionLabel(locked.buyerRegion ?? "other"),
-    registeredBy: payment.actorUserId,
-    registeredAt: now,
+    method: payment.method,
+    amountFen: payment.method === "voucher" ? null : order.cash_due_fen,
+    externalRef: payment.externalRef,
+    idempotencyKey: payment.idempotencyKey,
+    actorUserId: payment.actorUserId,
+    now: payment.now,
+    transferred: true,
   });
-  if (order.voucher_part_fen > 0) {
-    await redeemOrderHolds(trx, { orderId: order.id, institutionId: order.seller_organisation_id, contractId: contract.id });
+  if (settled === "exclusive" || settled.alreadyDone || settled.contractId === null) {
+    throw new Error(`order ${order.id} was not pending when its completion ran`);
   }
-  // The order's new state and its event in one statement.
-  await sql`
-    with done as (
-      update orders set status = 'completed', paid_at = ${now}, contract_id = ${contract.id}, payment_ref = ${payment.externalRef}
-       where id = ${order.id}
-      returning id)
-    insert into order_events (order_id, kind, idempotency_key, amount_fen, external_ref, actor_user_id, note, created_at)
-    select id, 'paid', ${payment.idempotencyKey}, ${order.cash_due_fen}::bigint, ${payment.externalRef}, ${payment.actorUserId}::bigint,
-           ${payment.method === "voucher" ? "voucher covered the whole price" : null}, ${now}::timestamptz
-      from done`.execute(trx);
-  // The platform's ledger accounts are the most contended rows of all: posted last, just before the commit.
-  if (payment.method === "card") {
-    await recordCardPayment(trx, {
-      orderId: order.id,
-      institutionId: order.seller_organisation_id,
-      amountFen: order.cash_due_fen,
-      contractId: contract.id,
-      stripeEventId: payment.externalRef,
-    });
-  } else if (payment.method === "bank_transfer") {
-    await recordBankTransfer(trx, {
-      orderId: order.id,
-      institutionId: order.seller_organisation_id,
-      amountFen: order.cash_due_fen,
-      contractId: contract.id,
-      reference: payment.externalRef ?? bankReference(order.id),
-    });
-  }
-  return contract.id;
+  return settled.contractId;
 }
 
 /** Ends an exclusive order's active reservation and puts the result back on sale. */

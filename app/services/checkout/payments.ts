@@ -7,12 +7,13 @@ import {
   assertKey,
   assertOrderId,
   closeLockedOrder,
-  completeLockedOrder,
   lapsedCondition,
   lockOrder,
   relistAfterRefund,
+  transferSoldResult,
   voidOrderContract,
 } from "./order-core";
+import { settleOrder } from "./settle";
 
 // What payment providers and people report about an order: paid (Stripe webhook, operator's bank confirmation),
 // failed, expired or cancelled, refunded. Each runs in its own transaction and is idempotent by key: a repeat with a
@@ -71,28 +72,29 @@ export async function markOrderPaid(db: Kysely<DB>, input: MarkOrderPaidInput): 
   assertDate(input.paidAt, "paidAt");
   const now = input.paidAt ?? new Date();
 
-  return db.transaction().execute(async (trx) => {
-    const locked = await lockOrder(trx, input.orderId, input.idempotencyKey);
-    const { order } = locked;
-    const done = { orderId: order.id, status: order.status, contractId: order.contract_id, alreadyDone: true };
-    if (locked.keyUsed || order.status === "completed" || order.status === "refunded") return done;
-    if (order.status !== "pending") {
-      throw new CheckoutError("conflict", "checkout.error.orderClosed", { status: order.status }, "orderId");
-    }
-    if (order.payment_method !== input.method) {
-      throw new CheckoutError("invalid", "checkout.error.methodMismatch", { expected: order.payment_method }, "method");
-    }
-    if (amount !== order.cash_due_fen) {
-      throw new CheckoutError("invalid", "checkout.error.amountMismatch", { expected: order.cash_due_fen, got: amount }, "amountFen");
-    }
-    const contractId = await completeLockedOrder(trx, locked, {
+  const settle = (trx: Kysely<DB>, transferred: boolean) =>
+    settleOrder(trx, {
+      orderId: input.orderId,
       method: input.method,
+      amountFen: amount,
       externalRef: input.externalRef.trim(),
       idempotencyKey: input.idempotencyKey,
       actorUserId: input.actorUserId ?? null,
       now,
+      transferred,
     });
-    return { orderId: order.id, status: "completed" as const, contractId, alreadyDone: false };
+  // One statement (its own transaction) for the common case; an exclusive sale also moves its result, so it runs in a
+  // transaction that locks the result's row before the order's (the checkout's lock order).
+  const settled = await settle(db, false);
+  if (settled !== "exclusive") return settled;
+  return db.transaction().execute(async (trx) => {
+    const { order } = await lockOrder(trx, input.orderId);
+    const checked = await settle(trx, false);
+    if (checked !== "exclusive") return checked;
+    await transferSoldResult(trx, order, now);
+    const done = await settle(trx, true);
+    if (done === "exclusive") throw new Error(`order ${order.id}: its result was not transferred`);
+    return done;
   });
 }
 
