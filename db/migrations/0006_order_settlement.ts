@@ -1,14 +1,66 @@
 import { type Kysely, sql } from "kysely";
 
-// Settling a paid order in one call (docs/decisions/0007). Completion is the checkout's busiest step: contract, voucher
-// redemptions, payment with the platform fee, the order's new state. Run from the application it was some fourteen
-// round trips per order; as one function it is one, and its statements run on plans cached in the session.
+// Placing and settling an order in one call each (docs/decisions/0007). Completion is the checkout's busiest step:
+// contract, voucher redemptions, payment with the platform fee, the order's new state. Run from the application it was
+// some fourteen round trips per order; as one function it is one, and its statements run on plans cached in the
+// session. Placement writes the order and its voucher holds after checking, under the vouchers' locks, that what the
+// voucher part was computed from has not moved.
 //
 // The rules stay in the application and come in as arguments: the contract type of each mode, the Chinese region
 // names, the fee, the platform's buckets (app/services/checkout/settle.ts builds them). The ledger's invariants are
 // still the triggers of 0004; these functions post through the same tables and cannot bypass them.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
+    -- PostgreSQL evaluates every CHECK of a table on every UPDATE of a row, re-reading each expression from the catalogue,
+    -- and an account row is updated once per entry posted to it. Its identity checks (code, currency, normal side, the
+    -- chart) are about columns the guard trigger of 0004 keeps fixed after insert, so they move to an insert trigger
+    -- that reports them under the same constraint names; only the balance's check stays on the row.
+    alter table ledger_accounts
+      drop constraint ledger_accounts_code_check,
+      drop constraint ledger_accounts_currency_check,
+      drop constraint ledger_accounts_normal_side_check,
+      drop constraint ledger_accounts_chart;
+
+    create function ledger_accounts_check_identity() returns trigger language plpgsql as $$
+    declare
+      v_failed text;
+    begin
+      v_failed := case
+        when not (length(new.code) between 1 and 200) then 'ledger_accounts_code_check'
+        when not (new.currency ~ '^[A-Z]{3}$') then 'ledger_accounts_currency_check'
+        when new.normal_side not in ('debit', 'credit') then 'ledger_accounts_normal_side_check'
+        when not coalesce(case new.purpose
+          when 'programme_fund' then new.normal_side = 'debit' and not new.may_go_negative and new.programme_id is not null
+            and new.voucher_id is null
+          when 'programme_budget' then new.normal_side = 'credit' and not new.may_go_negative and new.programme_id is not null
+            and new.voucher_id is null
+          when 'voucher_available' then new.normal_side = 'credit' and not new.may_go_negative and new.voucher_id is not null
+            and new.programme_id is not null and new.owner_organisation_id is not null
+          when 'voucher_held' then new.normal_side = 'credit' and not new.may_go_negative and new.voucher_id is not null
+            and new.programme_id is not null and new.owner_organisation_id is not null
+          when 'voucher_reimbursable' then new.normal_side = 'credit' and not new.may_go_negative and new.programme_id is not null
+            and new.owner_organisation_id is not null and new.voucher_id is null
+          when 'reimbursement_in_payment' then new.normal_side = 'credit' and not new.may_go_negative
+            and new.programme_id is not null and new.owner_organisation_id is not null and new.voucher_id is null
+          when 'institution_payable' then new.normal_side = 'credit' and not new.may_go_negative
+            and new.owner_organisation_id is not null and new.programme_id is null and new.voucher_id is null
+          when 'platform_fee_revenue' then new.normal_side = 'credit' and not new.may_go_negative
+            and new.owner_organisation_id is null and new.programme_id is null and new.voucher_id is null
+          when 'stripe_clearing' then new.normal_side = 'debit' and new.may_go_negative and new.owner_organisation_id is null
+            and new.programme_id is null and new.voucher_id is null
+          when 'bank_clearing' then new.normal_side = 'debit' and new.may_go_negative and new.owner_organisation_id is null
+            and new.programme_id is null and new.voucher_id is null
+          else false end, false) then 'ledger_accounts_chart'
+      end;
+      if v_failed is not null then
+        raise exception 'new row for relation "ledger_accounts" violates check constraint "%"', v_failed
+          using errcode = '23514', constraint = v_failed, table = 'ledger_accounts';
+      end if;
+      return new;
+    end $$;
+    create trigger ledger_accounts_identity before insert on ledger_accounts
+      for each row execute function ledger_accounts_check_identity();
+
     -- The account code as app/services/ledger/accounts.ts writes it (a test compares the two).
     create function ledger_account_code(p_purpose text, p_owner bigint, p_programme bigint, p_voucher bigint, p_bucket integer)
       returns text language sql immutable as $$
@@ -63,6 +115,78 @@ export async function up(db: Kysely<unknown>): Promise<void> {
        where leg.amount <> 0
        order by leg.account_id;
       return v_id;
+    end $$;
+
+    -- What an enterprise has used of a programme's yearly cap: held for pending payments plus redeemed (net of
+    -- refunds), i.e. for each of its vouchers, issued − available − returned to the programme. Money returns to the
+    -- programme only once a voucher has expired, so the scan of returns runs for expired vouchers only: the cost grows
+    -- with the number of vouchers, not with the number of purchases.
+    -- (PL/pgSQL rather than SQL: its plan is cached per session instead of made on every call.)
+    create function voucher_cap_used(p_enterprise bigint, p_programme bigint, p_now timestamptz) returns bigint
+      language plpgsql stable as $$
+    begin
+      return (
+        select coalesce(sum(w.amount_fen - coalesce(wa.balance, 0)
+                 - case when w.status = 'expired' or w.expires_at <= p_now then coalesce((
+                     select -sum(e.amount) from ledger_transactions t
+                       join ledger_entries e on e.transaction_id = t.id
+                       join ledger_accounts b on b.id = e.account_id
+                      where t.voucher_id = w.id and b.purpose = 'programme_budget' and t.kind <> 'voucher_issue'), 0)
+                   else 0 end), 0)::bigint
+          from vouchers w
+          left join ledger_accounts wa on wa.voucher_id = w.id and wa.purpose = 'voucher_available'
+         where w.enterprise_id = p_enterprise and w.programme_id = p_programme);
+    end $$;
+
+    -- Places an order with its 'created' event and holds each voucher's share (available → held). The application
+    -- computed the voucher part from the chosen vouchers' balances (p_vouchers, p_balances) and the cap used
+    -- (p_cap_used), read without locks; here the enterprise's vouchers in the programme are locked (id order, so two
+    -- checkouts of one enterprise queue) and those figures read again. Outcome 'changed' (nothing written) when any
+    -- moved, and the application computes again; 'placed' with the order's id otherwise.
+    create function order_place(p_result bigint, p_mode text, p_quote bigint, p_buyer bigint, p_buyer_user bigint,
+      p_seller bigint, p_price bigint, p_voucher_part bigint, p_programme bigint, p_method text, p_expires_at timestamptz,
+      p_now timestamptz, p_vouchers bigint[], p_balances bigint[], p_cap_used bigint, p_hold_vouchers bigint[],
+      p_hold_amounts bigint[], out outcome text, out order_id bigint)
+      language plpgsql as $$
+    #variable_conflict use_column
+    declare
+      v_now_balances bigint[];
+      h record;
+    begin
+      if p_voucher_part > 0 then
+        perform 1 from vouchers where enterprise_id = p_buyer and programme_id = p_programme order by id for no key update;
+        select array_agg(coalesce(a.balance, 0) order by c.ord) into v_now_balances
+          from unnest(p_vouchers) with ordinality as c(voucher_id, ord)
+          left join ledger_accounts a on a.voucher_id = c.voucher_id and a.purpose = 'voucher_available';
+        if v_now_balances is distinct from p_balances or voucher_cap_used(p_buyer, p_programme, p_now) <> p_cap_used then
+          outcome := 'changed';
+          return;
+        end if;
+      end if;
+
+      with placed as (
+        insert into orders (result_id, mode, exclusive, quote_id, buyer_organisation_id, buyer_user_id, seller_organisation_id,
+          price_fen, voucher_part_fen, cash_due_fen, programme_id, payment_method, expires_at, created_at)
+        values (p_result, p_mode, p_mode in ('assignment', 'exclusive_license', 'sole_license', 'equity'), p_quote, p_buyer,
+          p_buyer_user, p_seller, p_price, p_voucher_part, p_price - p_voucher_part, p_programme, p_method, p_expires_at, p_now)
+        returning id, price_fen, created_at
+      ), created as (
+        insert into order_events (order_id, kind, actor_user_id, amount_fen, created_at)
+        select id, 'created', p_buyer_user, price_fen, created_at from placed
+      )
+      select id into order_id from placed;
+
+      for h in
+        select c.voucher_id, c.amount, v.programme_id,
+               (select id from ledger_accounts where voucher_id = c.voucher_id and purpose = 'voucher_available') as available,
+               (select id from ledger_accounts where voucher_id = c.voucher_id and purpose = 'voucher_held') as held
+          from unnest(p_hold_vouchers, p_hold_amounts) as c(voucher_id, amount)
+          join vouchers v on v.id = c.voucher_id
+      loop
+        perform ledger_post('voucher_hold', 'order:' || order_id || ':voucher:' || h.voucher_id || ':hold', order_id, null,
+          h.voucher_id, h.programme_id, null, null, null, array[h.available, h.held], array[h.amount, -h.amount]);
+      end loop;
+      outcome := 'placed';
     end $$;
 
     -- Completes a pending order whose payment is in: its contract registered, its voucher holds redeemed (held → owed
@@ -185,5 +309,35 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`drop function order_settle, ledger_post, ledger_account_id, ledger_account_code`.execute(db);
+  await sql`drop function order_settle, order_place, voucher_cap_used, ledger_post, ledger_account_id, ledger_account_code`.execute(db);
+  await sql`
+    drop trigger ledger_accounts_identity on ledger_accounts;
+    drop function ledger_accounts_check_identity;
+    alter table ledger_accounts
+      add constraint ledger_accounts_code_check check (length(code) between 1 and 200),
+      add constraint ledger_accounts_currency_check check (currency ~ '^[A-Z]{3}$'),
+      add constraint ledger_accounts_normal_side_check check (normal_side in ('debit', 'credit')),
+      add constraint ledger_accounts_chart check (case purpose
+        when 'programme_fund' then normal_side = 'debit' and not may_go_negative and programme_id is not null
+          and voucher_id is null
+        when 'programme_budget' then normal_side = 'credit' and not may_go_negative and programme_id is not null
+          and voucher_id is null
+        when 'voucher_available' then normal_side = 'credit' and not may_go_negative and voucher_id is not null
+          and programme_id is not null and owner_organisation_id is not null
+        when 'voucher_held' then normal_side = 'credit' and not may_go_negative and voucher_id is not null
+          and programme_id is not null and owner_organisation_id is not null
+        when 'voucher_reimbursable' then normal_side = 'credit' and not may_go_negative and programme_id is not null
+          and owner_organisation_id is not null and voucher_id is null
+        when 'reimbursement_in_payment' then normal_side = 'credit' and not may_go_negative and programme_id is not null
+          and owner_organisation_id is not null and voucher_id is null
+        when 'institution_payable' then normal_side = 'credit' and not may_go_negative and owner_organisation_id is not null
+          and programme_id is null and voucher_id is null
+        when 'platform_fee_revenue' then normal_side = 'credit' and not may_go_negative and owner_organisation_id is null
+          and programme_id is null and voucher_id is null
+        when 'stripe_clearing' then normal_side = 'debit' and may_go_negative and owner_organisation_id is null
+          and programme_id is null and voucher_id is null
+        when 'bank_clearing' then normal_side = 'debit' and may_go_negative and owner_organisation_id is null
+          and programme_id is null and voucher_id is null
+        else false end);
+  `.execute(db);
 }

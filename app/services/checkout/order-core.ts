@@ -123,7 +123,7 @@ export interface CompletionPayment {
  * An exclusive sale moves its result: transferred, and the reservation converted. On the result's row, which the caller
  * has locked before the order's (lockOrder), in the caller's transaction.
  */
-export async function transferSoldResult(trx: Kysely<DB>, order: Order, now: Date): Promise<void> {
+export async function transferSoldResult(trx: Kysely<DB>, order: Pick<Order, "id" | "result_id">, now: Date): Promise<void> {
   await transition(trx, SYSTEM_ACTOR, order.result_id, "transfer", { now });
   await trx
     .updateTable("result_reservations")
@@ -138,8 +138,11 @@ export async function transferSoldResult(trx: Kysely<DB>, order: Order, now: Dat
  * is transferred (exclusive modes), then order_settle registers the contract, redeems the voucher holds, posts the
  * payment and completes the order, all in the caller's transaction. Returns the contract's id.
  */
-export async function completeLockedOrder(trx: Kysely<DB>, locked: Omit<LockedOrder, "keyUsed">, payment: CompletionPayment): Promise<number> {
-  const { order } = locked;
+export async function completeLockedOrder(
+  trx: Kysely<DB>,
+  order: Pick<Order, "id" | "exclusive" | "result_id" | "cash_due_fen">,
+  payment: CompletionPayment,
+): Promise<number> {
   if (order.exclusive) await transferSoldResult(trx, order, payment.now);
   const settled = await settleOrder(trx, {
     orderId: order.id,

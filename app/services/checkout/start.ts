@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
-import type { DB, Order, OrderStatus, PaymentMethod, TransferMode } from "../../../db/schema";
+import type { DB, OrderStatus, PaymentMethod, TransferMode } from "../../../db/schema";
 import { CatalogueError, transition } from "../catalogue/lifecycle";
-import { holdLockedVoucher, InsufficientFundsError, LedgerError, lockEnterpriseVouchers, type LockedVoucher } from "../ledger";
+import { InsufficientFundsError, LedgerError, lockEnterpriseVouchers } from "../ledger";
 import { computeVoucherPart, quoteVoucherPart, VoucherError, type VoucherQuote } from "../vouchers/voucher-part";
 import { chinaDate } from "../vouchers/validation";
 import { CheckoutError, violatedConstraint } from "./errors";
@@ -85,13 +85,15 @@ function checkVoucherInput(input: StartCheckoutInput): { voucherIds: number[]; r
 interface VoucherPlan {
   programmeId: number;
   amountFen: number;
-  allocations: { voucher: LockedVoucher; amountFen: number }[];
+  allocations: { voucherId: number; amountFen: number }[];
+  /** what the part was computed from, for order_place to check again under the vouchers' locks */
+  basis: { voucherIds: number[]; balances: number[]; capUsedFen: number };
 }
 
 /**
- * Locks the buyer's vouchers in the chosen programme (so two checkouts of one enterprise measure balance and yearly
- * cap one after the other), computes the voucher part on the server and splits the amount to pay over the vouchers,
- * soonest-expiring first.
+ * Computes the voucher part on the server, checks the amount asked for against it and splits it over the vouchers,
+ * soonest-expiring first. Reads without locks unless `lockFirst` (then the enterprise's vouchers in the programme are
+ * locked before reading); either way order_place checks the basis again under those locks.
  */
 async function planVoucherPart(
   trx: Kysely<DB>,
@@ -100,9 +102,10 @@ async function planVoucherPart(
   voucherIds: number[],
   requested: number | null,
   now: Date,
+  lockFirst: boolean,
 ): Promise<VoucherPlan | null> {
   if (voucherIds.length === 0) return null;
-  const locked = new Map((await lockEnterpriseVouchers(trx, buyer.organisationId, voucherIds[0])).map((v) => [v.id, v]));
+  if (lockFirst) await lockEnterpriseVouchers(trx, buyer.organisationId, voucherIds[0]);
   const quote = await quoteVoucherPart(trx, { enterpriseId: buyer.organisationId, voucherIds, priceFen: offer.priceFen, mode: offer.mode, now });
   if (quote.voucherPartFen === 0) throw new VoucherError(`vouchers.error.zeroPart.${quote.limitedBy}`, "vouchers");
   const amount = requested ?? quote.voucherPartFen;
@@ -125,13 +128,14 @@ async function planVoucherPart(
   return {
     programmeId: quote.programmeId,
     amountFen: amount,
-    allocations: split.allocations.map((a) => {
-      const voucher = locked.get(a.voucherId);
-      if (!voucher) throw new CheckoutError("invalid", "vouchers.error.voucherNotYours", {}, "vouchers");
-      return { voucher, amountFen: a.amountFen };
-    }),
+    allocations: split.allocations,
+    basis: { voucherIds: quote.vouchers.map((v) => v.voucherId), balances: quote.vouchers.map((v) => v.availableFen), capUsedFen: quote.capUsedFen },
   };
 }
+
+/** order_place found the vouchers' balances or the cap used moved since the voucher part was computed. */
+class VoucherBasisMoved extends Error {}
+
 
 /**
  * An exclusive result found reserved by an order whose time ran out (the sweeper has not got to it yet) is freed here,
@@ -170,67 +174,70 @@ export async function startCheckout(db: Kysely<DB>, buyer: Buyer, input: StartCh
   const { voucherIds, requested } = checkVoucherInput(input);
   const exclusiveMode = isExclusive(input.mode);
 
-  try {
-    return await db.transaction().execute(async (trx) => {
-      let result = await loadResult(trx, input.resultId, exclusiveMode ? "update" : "share");
-      if (exclusiveMode) result = await freeLapsedReservation(trx, result, now);
-      const blocked = saleBlock(result, now);
-      if (blocked) throw blocked;
-      if (result.institutionId === buyer.organisationId) throw new CheckoutError("forbidden", "checkout.error.ownResult", {}, "resultId");
-      const offer = await resolveOffer(trx, result, { mode: input.mode, quoteId, buyerOrganisationId: buyer.organisationId, now });
-
-      const plan = await planVoucherPart(trx, buyer, offer, voucherIds, requested, now);
-      const voucherPartFen = plan?.amountFen ?? 0;
-      const cashDueFen = offer.priceFen - voucherPartFen;
-      const method: PaymentMethod = cashDueFen === 0 ? "voucher" : input.method;
-      if (method === "card" && !input.cardEnabled) throw new CheckoutError("invalid", "checkout.error.cardUnavailable", {}, "method");
-      const expiresAt = paymentDeadline(method, now);
-
-      // The order and its first event in one statement.
-      const { rows } = await sql<Order>`
-        with placed as (
-          insert into orders (result_id, mode, exclusive, quote_id, buyer_organisation_id, buyer_user_id, seller_organisation_id,
-            price_fen, voucher_part_fen, cash_due_fen, programme_id, payment_method, expires_at, created_at)
-          values (${result.id}, ${offer.mode}, ${offer.exclusive}, ${offer.quote?.id ?? null}::bigint, ${buyer.organisationId},
-            ${buyer.userId}, ${result.institutionId}, ${offer.priceFen}::bigint, ${voucherPartFen}::bigint, ${cashDueFen}::bigint,
-            ${plan?.programmeId ?? null}::bigint, ${method}, ${expiresAt}::timestamptz, ${now}::timestamptz)
-          returning *
-        ), created as (
-          insert into order_events (order_id, kind, actor_user_id, amount_fen, created_at)
-          select id, 'created', ${buyer.userId}, price_fen, created_at from placed
-        )
-        select * from placed`.execute(trx);
-      const order = rows[0];
-      for (const a of plan?.allocations ?? []) {
-        await holdLockedVoucher(trx, a.voucher, { orderId: order.id, amountFen: a.amountFen, now });
-      }
-      if (offer.exclusive) {
-        await transition(trx, { id: buyer.userId, organisationId: buyer.organisationId, role: "enterprise" }, result.id, "reserve", { now });
-        await trx.insertInto("result_reservations").values({ order_id: order.id, result_id: result.id, reserved_at: now, expires_at: expiresAt }).execute();
-      }
-      let contractId: number | null = null;
-      if (method === "voucher") {
-        const org = await trx.selectFrom("organisations").select("region").where("id", "=", buyer.organisationId).executeTakeFirstOrThrow();
-        contractId = await completeLockedOrder(
-          trx,
-          { order, buyerRegion: org.region, field: result.field },
-          { method: "voucher", externalRef: null, idempotencyKey: null, actorUserId: buyer.userId, now },
-        );
-      }
-      return {
-        orderId: order.id,
-        status: contractId === null ? "pending" : "completed",
-        paymentMethod: method,
-        priceFen: offer.priceFen,
-        voucherPartFen,
-        cashDueFen,
-        expiresAt,
-        contractId,
-      } satisfies StartedCheckout;
-    });
-  } catch (error) {
-    throw asCheckoutError(error);
+  // Optimistic first: the voucher part is computed from an unlocked read and checked under the locks as the order is
+  // placed. When another checkout of the same enterprise moved it meanwhile, the second attempt locks before reading.
+  for (const lockFirst of [false, true]) {
+    try {
+      return await db.transaction().execute((trx) => placeOrder(trx, buyer, input, { quoteId, voucherIds, requested, exclusiveMode, now, lockFirst }));
+    } catch (error) {
+      if (!(error instanceof VoucherBasisMoved)) throw asCheckoutError(error);
+    }
   }
+  throw new CheckoutError("conflict", "vouchers.error.balanceChanged", {}, "vouchers");
+}
+
+async function placeOrder(
+  trx: Kysely<DB>,
+  buyer: Buyer,
+  input: StartCheckoutInput,
+  checked: { quoteId: number | null; voucherIds: number[]; requested: number | null; exclusiveMode: boolean; now: Date; lockFirst: boolean },
+): Promise<StartedCheckout> {
+  const { now } = checked;
+  let result = await loadResult(trx, input.resultId, checked.exclusiveMode ? "update" : "share");
+  if (checked.exclusiveMode) result = await freeLapsedReservation(trx, result, now);
+  const blocked = saleBlock(result, now);
+  if (blocked) throw blocked;
+  if (result.institutionId === buyer.organisationId) throw new CheckoutError("forbidden", "checkout.error.ownResult", {}, "resultId");
+  const offer = await resolveOffer(trx, result, { mode: input.mode, quoteId: checked.quoteId, buyerOrganisationId: buyer.organisationId, now });
+
+  const plan = await planVoucherPart(trx, buyer, offer, checked.voucherIds, checked.requested, now, checked.lockFirst);
+  const voucherPartFen = plan?.amountFen ?? 0;
+  const cashDueFen = offer.priceFen - voucherPartFen;
+  const method: PaymentMethod = cashDueFen === 0 ? "voucher" : input.method;
+  if (method === "card" && !input.cardEnabled) throw new CheckoutError("invalid", "checkout.error.cardUnavailable", {}, "method");
+  const expiresAt = paymentDeadline(method, now);
+
+  const bigints = (values: readonly number[]) => sql`${`{${values.join(",")}}`}::text::bigint[]`;
+  const { rows } = await sql<{ outcome: "placed" | "changed"; order_id: number | null }>`
+    select * from order_place(${result.id}::bigint, ${offer.mode}, ${offer.quote?.id ?? null}::bigint, ${buyer.organisationId}::bigint,
+      ${buyer.userId}::bigint, ${result.institutionId}::bigint, ${offer.priceFen}::bigint, ${voucherPartFen}::bigint,
+      ${plan?.programmeId ?? null}::bigint, ${method}, ${expiresAt}::timestamptz, ${now}::timestamptz,
+      ${bigints(plan?.basis.voucherIds ?? [])}, ${bigints(plan?.basis.balances ?? [])}, ${plan?.basis.capUsedFen ?? 0}::bigint,
+      ${bigints(plan?.allocations.map((a) => a.voucherId) ?? [])}, ${bigints(plan?.allocations.map((a) => a.amountFen) ?? [])})`.execute(trx);
+  if (rows[0].outcome === "changed") throw new VoucherBasisMoved();
+  const orderId = rows[0].order_id as number;
+  if (offer.exclusive) {
+    await transition(trx, { id: buyer.userId, organisationId: buyer.organisationId, role: "enterprise" }, result.id, "reserve", { now });
+    await trx.insertInto("result_reservations").values({ order_id: orderId, result_id: result.id, reserved_at: now, expires_at: expiresAt }).execute();
+  }
+  let contractId: number | null = null;
+  if (method === "voucher") {
+    contractId = await completeLockedOrder(
+      trx,
+      { id: orderId, exclusive: offer.exclusive, result_id: result.id, cash_due_fen: 0 },
+      { method: "voucher", externalRef: null, idempotencyKey: null, actorUserId: buyer.userId, now },
+    );
+  }
+  return {
+    orderId,
+    status: contractId === null ? "pending" : "completed",
+    paymentMethod: method,
+    priceFen: offer.priceFen,
+    voucherPartFen,
+    cashDueFen,
+    expiresAt,
+    contractId,
+  };
 }
 
 // ---- the checkout page ----

@@ -96,24 +96,9 @@ export function computeVoucherPart(input: VoucherPartInput): VoucherPart {
   };
 }
 
-/**
- * What an enterprise has used of a programme's yearly cap: held for pending payments plus redeemed (net of refunds),
- * i.e. for each of its vouchers, issued − available − returned to the programme. Money returns to the programme only
- * once a voucher has expired, so the scan of returns runs for expired vouchers only: the cost grows with the number
- * of vouchers, not with the number of purchases.
- */
+/** What an enterprise has used of a programme's yearly cap: the database's voucher_cap_used (db/migrations/0006). */
 function capUsedSql(enterpriseId: RawBuilder<unknown>, programmeId: RawBuilder<unknown>, now: Date): RawBuilder<number> {
-  return sql<number>`(
-    select coalesce(sum(w.amount_fen - coalesce(wa.balance, 0)
-             - case when w.status = 'expired' or w.expires_at <= ${now}::timestamptz then coalesce((
-                 select -sum(e.amount) from ledger_transactions t
-                   join ledger_entries e on e.transaction_id = t.id
-                   join ledger_accounts b on b.id = e.account_id
-                  where t.voucher_id = w.id and b.purpose = 'programme_budget' and t.kind <> 'voucher_issue'), 0)
-               else 0 end), 0)::bigint
-      from vouchers w
-      left join ledger_accounts wa on wa.voucher_id = w.id and wa.purpose = 'voucher_available'
-     where w.enterprise_id = ${enterpriseId} and w.programme_id = ${programmeId})`;
+  return sql<number>`voucher_cap_used(${enterpriseId}, ${programmeId}, ${now}::timestamptz)`;
 }
 
 export async function capUsedFen(db: Kysely<DB>, enterpriseId: number, programmeId: number, now: Date = new Date()): Promise<number> {
