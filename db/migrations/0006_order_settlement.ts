@@ -61,10 +61,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create trigger ledger_accounts_identity before insert on ledger_accounts
       for each row execute function ledger_accounts_check_identity();
 
-    -- The account code as app/services/ledger/accounts.ts writes it (a test compares the two).
+    -- The account code as app/services/ledger/accounts.ts writes it (a test compares the two). PL/pgSQL, not SQL, so
+    -- its callers do not plan it again on every call.
     create function ledger_account_code(p_purpose text, p_owner bigint, p_programme bigint, p_voucher bigint, p_bucket integer)
-      returns text language sql immutable as $$
-      select case
+      returns text language plpgsql immutable as $$
+    begin
+      return case
         when p_voucher is not null then 'voucher:' || p_voucher || ':' || p_purpose
         when p_programme is not null and p_purpose in ('voucher_reimbursable', 'reimbursement_in_payment')
           then 'programme:' || p_programme || ':org:' || p_owner || ':' || p_purpose
@@ -72,8 +74,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         when p_owner is not null then 'org:' || p_owner || ':' || p_purpose
         when coalesce(p_bucket, 0) > 0 then 'platform:' || p_purpose || ':' || p_bucket
         else 'platform:' || p_purpose
-      end
-    $$;
+      end;
+    end $$;
 
     -- The id of an account, created on first use with the chart's normal side and flag (the chart CHECK of 0004 refuses
     -- anything else). A concurrent creator makes the insert wait and then do nothing; the second look-up sees its row.
@@ -147,7 +149,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       p_seller bigint, p_price bigint, p_voucher_part bigint, p_programme bigint, p_method text, p_expires_at timestamptz,
       p_now timestamptz, p_vouchers bigint[], p_balances bigint[], p_cap_used bigint, p_hold_vouchers bigint[],
       p_hold_amounts bigint[], out outcome text, out order_id bigint)
-      language plpgsql as $$
+      -- Its array parameters would otherwise get a fresh plan on every call.
+      language plpgsql set plan_cache_mode = force_generic_plan as $$
     #variable_conflict use_column
     declare
       v_now_balances bigint[];
@@ -251,17 +254,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         o.price_fen, o.price_fen, 'platform', o.id, p_actor, p_now)
       returning id into v_contract;
 
-      -- Voucher redemptions: the vouchers locked in id order, what the order holds on each read under the order's lock.
+      -- Voucher redemptions: the vouchers locked in id order, then what the order holds on each, read under the
+      -- order's lock (every statement here starts from the order's own ledger transactions, found by its index).
       if o.voucher_part_fen > 0 then
+        perform 1 from vouchers
+         where id = any (array(select voucher_id from ledger_transactions where order_id = o.id and kind = 'voucher_hold'))
+         order by id for no key update;
         for h in
-          select v.id as voucher_id, v.programme_id, held.id as held_account,
-                 coalesce((select -sum(e.amount) from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
-                            where e.account_id = held.id and t.order_id = o.id), 0)::bigint as amount
-            from vouchers v
-            join ledger_accounts held on held.voucher_id = v.id and held.purpose = 'voucher_held'
-           where v.id in (select voucher_id from ledger_transactions where order_id = o.id and kind = 'voucher_hold')
-           order by v.id
-             for no key update of v
+          select held.voucher_id, held.programme_id, held.id as held_account, (-sum(e.amount))::bigint as amount
+            from ledger_transactions t
+            join ledger_entries e on e.transaction_id = t.id
+            join ledger_accounts held on held.id = e.account_id
+           where t.order_id = o.id and held.purpose = 'voucher_held'
+           group by held.voucher_id, held.programme_id, held.id
+           order by held.voucher_id
         loop
           continue when h.amount = 0;
           v_posted := ledger_post('voucher_post', 'order:' || o.id || ':voucher:' || h.voucher_id || ':post', o.id, v_contract,
