@@ -1,7 +1,9 @@
 import { getDb } from "../../db.server";
+import { expireDueVouchers, type ExpiryRun } from "../vouchers/expiry";
 import { expireLapsedOrders, type SweepResult } from "./payments";
 
-// The in-process timer that expires lapsed checkouts (voucher holds released, reservations ended). server/index.ts
+// The in-process timer for the market's deadlines: it expires lapsed checkouts (voucher holds released, reservations
+// ended), then vouchers whose validity has ended (their unused balance back to the programme). server/index.ts
 // starts it after the database is up and stops it before closing the database. A run never overlaps the previous one,
 // and stop waits for a run in progress, so the database is not closed under it.
 
@@ -15,28 +17,45 @@ interface SweeperState {
 
 const store = globalThis as typeof globalThis & { __checkoutSweeper?: SweeperState };
 
+export interface SweepRun {
+  orders: SweepResult;
+  vouchers: ExpiryRun;
+}
+
 export interface SweeperOptions {
   intervalMs?: number;
   /** called after each run that did something or failed (default: a console line) */
-  onRun?: (result: SweepResult) => void;
+  onRun?: (run: SweepRun) => void;
+  /** the time a run works to (default: the wall clock) */
+  clock?: () => Date;
 }
 
-function report(result: SweepResult): void {
-  if (result.expired > 0) console.log(`checkout sweeper: ${result.expired} lapsed order(s) expired`);
-  for (const f of result.failed) console.error(`checkout sweeper: order ${f.orderId} not expired: ${f.error}`);
+/** Vouchers expired per run at most; the next run takes the rest. */
+const VOUCHERS_PER_RUN = 500;
+
+function report(run: SweepRun): void {
+  if (run.orders.expired > 0) console.log(`checkout sweeper: ${run.orders.expired} lapsed order(s) expired`);
+  for (const f of run.orders.failed) console.error(`checkout sweeper: order ${f.orderId} not expired: ${f.error}`);
+  if (run.vouchers.expired > 0) {
+    console.log(`checkout sweeper: ${run.vouchers.expired} voucher(s) expired, ${run.vouchers.returnedFen} fen back to their programmes`);
+  }
 }
 
 /** Starts the sweeper (a second call while it runs does nothing). The first sweep runs right away. */
 export function startCheckoutSweeper(options: SweeperOptions = {}): void {
   if (store.__checkoutSweeper && !store.__checkoutSweeper.stopped) return;
   const onRun = options.onRun ?? report;
+  const clock = options.clock ?? (() => new Date());
   const state: SweeperState = { timer: undefined as unknown as NodeJS.Timeout, running: null, stopped: false };
   const tick = () => {
     if (state.running || state.stopped) return;
     state.running = (async () => {
       try {
-        const result = await expireLapsedOrders(await getDb(), new Date());
-        if (result.expired > 0 || result.failed.length > 0) onRun(result);
+        const db = await getDb();
+        const now = clock();
+        const orders = await expireLapsedOrders(db, now);
+        const vouchers = await expireDueVouchers(db, { now, limit: VOUCHERS_PER_RUN });
+        if (orders.expired > 0 || orders.failed.length > 0 || vouchers.expired > 0) onRun({ orders, vouchers });
       } catch (error) {
         console.error("checkout sweeper: run failed:", error instanceof Error ? error.message : error);
       } finally {
