@@ -5,6 +5,7 @@ import * as m0003 from "./0003_contracts";
 import * as m0004 from "./0004_ledger";
 import * as m0005 from "./0005_checkout";
 import * as m0006 from "./0006_order_settlement";
+import * as m0007 from "./0007_login_attempts_age";
 
 /** Every migration, in order. Listed statically so the bundler, tsx and Vitest all see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   "0004_ledger": m0004,
   "0005_checkout": m0005,
   "0006_order_settlement": m0006,
+  "0007_login_attempts_age": m0007,
 };

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { authenticate, LOGIN_LIMITS } from "../../app/services/accounts/authenticate";
+import { authenticate, LOGIN_ATTEMPTS_KEEP_DAYS, LOGIN_LIMITS, pruneLoginAttempts } from "../../app/services/accounts/authenticate";
 import { makeCreditCode } from "../../app/services/accounts/credit-code";
 import { createSession, deleteSession, deleteUserSessions, resolveSession, SESSION_TTL_MS } from "../../app/services/accounts/sessions";
 import { signUp, type SignUpInput } from "../../app/services/accounts/sign-up";
@@ -354,5 +354,18 @@ describeEachEngine("accounts", (db) => {
       expect(await resolveSession(db(), "A".repeat(43))).toBeNull();
       expect(await resolveSession(db(), "not a token; drop table sessions")).toBeNull();
     });
+  });
+
+  it("deletes log-in attempts older than the kept window and keeps the rest", async () => {
+    const email = `prune-${Date.now()}@example.com`;
+    const now = new Date("2026-06-30T12:00:00Z");
+    const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);
+    await db()
+      .insertInto("login_attempts")
+      .values([LOGIN_ATTEMPTS_KEEP_DAYS + 1, LOGIN_ATTEMPTS_KEEP_DAYS - 1, 0].map((d) => ({ email, ip: "203.0.113.9", succeeded: false, attempted_at: daysAgo(d) })))
+      .execute();
+    expect(await pruneLoginAttempts(db(), now)).toBeGreaterThanOrEqual(1);
+    const left = await db().selectFrom("login_attempts").select("attempted_at").where("email", "=", email).orderBy("attempted_at").execute();
+    expect(left.map((r) => r.attempted_at)).toEqual([daysAgo(LOGIN_ATTEMPTS_KEEP_DAYS - 1), daysAgo(0)]);
   });
 });

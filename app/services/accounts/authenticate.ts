@@ -12,6 +12,16 @@ import { emailSchema, fieldErrorsFrom, PASSWORD_MAX_LENGTH } from "./validation"
  */
 export const LOGIN_LIMITS = { windowMinutes: 15, perEmail: 5, perIp: 20 } as const;
 
+/** Log-in attempts are kept this long, for looking into abuse, then deleted (pruneLoginAttempts, run by the sweeper). */
+export const LOGIN_ATTEMPTS_KEEP_DAYS = 30;
+
+/** Deletes log-in attempts older than LOGIN_ATTEMPTS_KEEP_DAYS; returns how many. */
+export async function pruneLoginAttempts(db: Kysely<DB>, now: Date = new Date()): Promise<number> {
+  const before = new Date(now.getTime() - LOGIN_ATTEMPTS_KEEP_DAYS * 86_400_000);
+  const deleted = await db.deleteFrom("login_attempts").where("attempted_at", "<", before).executeTakeFirst();
+  return Number(deleted.numDeletedRows);
+}
+
 const loginSchema = z.object({
   email: emailSchema,
   // No minimum length at log-in: only the sign-up cap, which no stored password exceeds.

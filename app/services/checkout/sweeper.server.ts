@@ -1,9 +1,11 @@
 import { getDb } from "../../db.server";
+import { pruneLoginAttempts } from "../accounts/authenticate";
 import { expireDueVouchers, type ExpiryRun } from "../vouchers/expiry";
 import { expireLapsedOrders, type SweepResult } from "./payments";
 
 // The in-process timer for the market's deadlines: it expires lapsed checkouts (voucher holds released, reservations
-// ended), then vouchers whose validity has ended (their unused balance back to the programme). server/index.ts
+// ended), then vouchers whose validity has ended (their unused balance back to the programme), and deletes old log-in
+// attempts. server/index.ts
 // starts it after the database is up and stops it before closing the database. A run never overlaps the previous one,
 // and stop waits for a run in progress, so the database is not closed under it.
 
@@ -55,6 +57,7 @@ export function startCheckoutSweeper(options: SweeperOptions = {}): void {
         const now = clock();
         const orders = await expireLapsedOrders(db, now);
         const vouchers = await expireDueVouchers(db, { now, limit: VOUCHERS_PER_RUN });
+        await pruneLoginAttempts(db, now);
         if (orders.expired > 0 || orders.failed.length > 0 || vouchers.expired > 0) onRun({ orders, vouchers });
       } catch (error) {
         console.error("checkout sweeper: run failed:", error instanceof Error ? error.message : error);
