@@ -61,6 +61,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create trigger ledger_accounts_identity before insert on ledger_accounts
       for each row execute function ledger_accounts_check_identity();
 
+
     -- The account code as app/services/ledger/accounts.ts writes it (a test compares the two). PL/pgSQL, not SQL, so
     -- its callers do not plan it again on every call.
     create function ledger_account_code(p_purpose text, p_owner bigint, p_programme bigint, p_voucher bigint, p_bucket integer)
@@ -139,6 +140,46 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           left join ledger_accounts wa on wa.voucher_id = w.id and wa.purpose = 'voucher_available'
          where w.enterprise_id = p_enterprise and w.programme_id = p_programme);
     end $$;
+
+    -- The same for an order's terms: its parties, price, split and method are fixed once it is placed (orders_guard of
+    -- 0005 refuses any change), so their checks run once, at insert, under their old names; the checks on its status,
+    -- session and payment stay on the row.
+    alter table orders
+      drop constraint orders_cash_due_fen_check, drop constraint orders_check, drop constraint orders_check1,
+      drop constraint orders_check2, drop constraint orders_check3, drop constraint orders_check4,
+      drop constraint orders_mode_check, drop constraint orders_payment_method_check, drop constraint orders_price_fen_check,
+      drop constraint orders_voucher_part_fen_check;
+
+    create function orders_check_terms() returns trigger language plpgsql as $$
+    declare
+      v_failed text;
+    begin
+      v_failed := case
+        when new.mode is null or new.mode not in ('assignment', 'exclusive_license', 'sole_license', 'nonexclusive_license',
+          'equity', 'development', 'service') then 'orders_mode_check'
+        when new.exclusive is distinct from (new.mode in ('assignment', 'exclusive_license', 'sole_license', 'equity'))
+          then 'orders_check'
+        when not (new.price_fen > 0) then 'orders_price_fen_check'
+        when not (new.voucher_part_fen >= 0) then 'orders_voucher_part_fen_check'
+        when not (new.cash_due_fen >= 0) then 'orders_cash_due_fen_check'
+        when new.voucher_part_fen + new.cash_due_fen <> new.price_fen then 'orders_check1'
+        when new.payment_method is null or new.payment_method not in ('card', 'bank_transfer', 'voucher')
+          then 'orders_payment_method_check'
+        when (new.payment_method = 'voucher') <> (new.cash_due_fen = 0) then 'orders_check2'
+        when (new.voucher_part_fen > 0) <> (new.programme_id is not null) then 'orders_check3'
+        when new.buyer_organisation_id = new.seller_organisation_id then 'orders_check4'
+      end;
+      if v_failed is not null then
+        raise exception 'new row for relation "orders" violates check constraint "%"', v_failed
+          using errcode = '23514', constraint = v_failed, table = 'orders';
+      end if;
+      return new;
+    end $$;
+    create trigger orders_terms before insert on orders for each row execute function orders_check_terms();
+
+    -- An entry's transaction and account must exist: the entry trigger of 0004 looks both up and raises 23503 when
+    -- either is missing, and neither can be deleted, so the two foreign keys only repeated that work on every entry.
+    alter table ledger_entries drop constraint ledger_entries_transaction_id_fkey, drop constraint ledger_entries_account_id_fkey;
 
     -- Places an order with its 'created' event and holds each voucher's share (available → held). The application
     -- computed the voucher part from the chosen vouchers' balances (p_vouchers, p_balances) and the cap used
@@ -311,12 +352,39 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       contract_id := v_contract;
       order_status := 'completed';
     end $$;
+
+    -- These functions and the ledger's triggers only look rows up by key, in tables that are small in rows but churn:
+    -- an account row is rewritten by every entry, leaving dead versions in its pages. On a small table the planner
+    -- prefers a sequential scan (or a hash join over one), which then walks every dead version on every posting, and a
+    -- plan made while a table was small stays cached as it grows. Index lookups are right at every size here.
+    alter function ledger_entries_before_insert() set enable_seqscan = off;
+    alter function ledger_transactions_check() set enable_seqscan = off;
+    alter function order_settle(bigint, text, bigint, text, text, bigint, timestamptz, date, boolean, jsonb) set enable_seqscan = off;
+    alter function order_place(bigint, text, bigint, bigint, bigint, bigint, bigint, bigint, bigint, text, timestamptz,
+      timestamptz, bigint[], bigint[], bigint, bigint[], bigint[]) set enable_seqscan = off;
   `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop function order_settle, order_place, voucher_cap_used, ledger_post, ledger_account_id, ledger_account_code`.execute(db);
   await sql`
+    alter table ledger_entries
+      add constraint ledger_entries_transaction_id_fkey foreign key (transaction_id) references ledger_transactions(id),
+      add constraint ledger_entries_account_id_fkey foreign key (account_id) references ledger_accounts(id);
+    drop trigger orders_terms on orders;
+    drop function orders_check_terms;
+    alter table orders
+      add constraint orders_cash_due_fen_check check (cash_due_fen >= 0),
+      add constraint orders_check check (exclusive = (mode in ('assignment', 'exclusive_license', 'sole_license', 'equity'))),
+      add constraint orders_check1 check (voucher_part_fen + cash_due_fen = price_fen),
+      add constraint orders_check2 check ((payment_method = 'voucher') = (cash_due_fen = 0)),
+      add constraint orders_check3 check ((voucher_part_fen > 0) = (programme_id is not null)),
+      add constraint orders_check4 check (buyer_organisation_id <> seller_organisation_id),
+      add constraint orders_mode_check check (mode in ('assignment', 'exclusive_license', 'sole_license', 'nonexclusive_license',
+        'equity', 'development', 'service')),
+      add constraint orders_payment_method_check check (payment_method in ('card', 'bank_transfer', 'voucher')),
+      add constraint orders_price_fen_check check (price_fen > 0),
+      add constraint orders_voucher_part_fen_check check (voucher_part_fen >= 0);
     drop trigger ledger_accounts_identity on ledger_accounts;
     drop function ledger_accounts_check_identity;
     alter table ledger_accounts
