@@ -184,12 +184,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- Places an order with its 'created' event and holds each voucher's share (available → held). The application
     -- computed the voucher part from the chosen vouchers' balances (p_vouchers, p_balances) and the cap used
     -- (p_cap_used), read without locks; here the enterprise's vouchers in the programme are locked (id order, so two
-    -- checkouts of one enterprise queue) and those figures read again. Outcome 'changed' (nothing written) when any
-    -- moved, and the application computes again; 'placed' with the order's id otherwise.
+    -- checkouts of one enterprise queue) and those figures read again. With p_result_version, the result too was read
+    -- without a lock and is checked here. Outcome 'changed' (nothing written) when anything moved, and the application
+    -- tries again with locks; 'placed' with the order's id otherwise.
     create function order_place(p_result bigint, p_mode text, p_quote bigint, p_buyer bigint, p_buyer_user bigint,
       p_seller bigint, p_price bigint, p_voucher_part bigint, p_programme bigint, p_method text, p_expires_at timestamptz,
       p_now timestamptz, p_vouchers bigint[], p_balances bigint[], p_cap_used bigint, p_hold_vouchers bigint[],
-      p_hold_amounts bigint[], out outcome text, out order_id bigint)
+      p_hold_amounts bigint[], p_result_version text, out outcome text, out order_id bigint)
       -- Its array parameters would otherwise get a fresh plan on every call.
       language plpgsql set plan_cache_mode = force_generic_plan as $$
     #variable_conflict use_column
@@ -197,6 +198,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       v_now_balances bigint[];
       h record;
     begin
+      -- The result as read (no lock then): unchanged (its row version), and kept so until commit (the key-share lock an
+      -- order's reference takes anyway). A caller that locked the result itself passes null.
+      if p_result_version is not null then
+        perform 1 from technology_results where id = p_result and xmin::text = p_result_version and status = 'listed'
+          for key share;
+        if not found then
+          outcome := 'changed';
+          return;
+        end if;
+      end if;
       if p_voucher_part > 0 then
         perform 1 from vouchers where enterprise_id = p_buyer and programme_id = p_programme order by id for no key update;
         select array_agg(coalesce(a.balance, 0) order by c.ord) into v_now_balances
@@ -361,7 +372,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     alter function ledger_transactions_check() set enable_seqscan = off;
     alter function order_settle(bigint, text, bigint, text, text, bigint, timestamptz, date, boolean, jsonb) set enable_seqscan = off;
     alter function order_place(bigint, text, bigint, bigint, bigint, bigint, bigint, bigint, bigint, text, timestamptz,
-      timestamptz, bigint[], bigint[], bigint, bigint[], bigint[]) set enable_seqscan = off;
+      timestamptz, bigint[], bigint[], bigint, bigint[], bigint[], text) set enable_seqscan = off;
   `.execute(db);
 }
 

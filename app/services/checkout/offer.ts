@@ -19,6 +19,8 @@ export interface OfferResult {
   listedAt: Date | null;
   confirmedAt: Date | null;
   modes: { mode: TransferMode; price_fen: number | null }[];
+  /** the row's version (xmin): any change to the result or its modes gives it a new one */
+  version: string;
 }
 
 export interface OfferQuote {
@@ -68,6 +70,7 @@ export async function loadResult(db: Kysely<DB>, resultId: number, lock: "update
       "r.state_funded",
       "r.listed_at",
       "r.confirmed_at",
+      sql<string>`r.xmin::text`.as("version"),
       sql<{ mode: TransferMode; price_fen: number | null }[]>`(select coalesce(json_agg(json_build_object('mode', m.mode, 'price_fen', m.price_fen)), '[]')
         from result_modes m where m.result_id = r.id)`.as("modes"),
     ])
@@ -86,6 +89,7 @@ export async function loadResult(db: Kysely<DB>, resultId: number, lock: "update
     stateFunded: row.state_funded,
     listedAt: row.listed_at,
     confirmedAt: row.confirmed_at,
+    version: row.version,
     // json numbers: price_fen is at most 15 digits (result_modes), exact in a double.
     modes: row.modes.sort((a, b) => TRANSFER_MODES.indexOf(a.mode) - TRANSFER_MODES.indexOf(b.mode)),
   };

@@ -133,9 +133,11 @@ async function planVoucherPart(
   };
 }
 
-/** order_place found the vouchers' balances or the cap used moved since the voucher part was computed. */
-class VoucherBasisMoved extends Error {}
-
+/**
+ * The optimistic attempt cannot finish: order_place found the result or the voucher basis moved since they were read,
+ * or the order needs more than one statement (an exclusive reservation, a completion by voucher).
+ */
+class PlaceAgainLocked extends Error {}
 
 /**
  * An exclusive result found reserved by an order whose time ran out (the sweeper has not got to it yet) is freed here,
@@ -174,37 +176,45 @@ export async function startCheckout(db: Kysely<DB>, buyer: Buyer, input: StartCh
   const { voucherIds, requested } = checkVoucherInput(input);
   const exclusiveMode = isExclusive(input.mode);
 
-  // Optimistic first: the voucher part is computed from an unlocked read and checked under the locks as the order is
-  // placed. When another checkout of the same enterprise moved it meanwhile, the second attempt locks before reading.
-  for (const lockFirst of [false, true]) {
+  const checked = { quoteId, voucherIds, requested, exclusiveMode, now };
+  // Optimistic first, for a sale that is one statement (a licence paid by card or transfer): the result and the voucher
+  // part are read without locks, and order_place checks under its locks that neither moved. Otherwise, and when
+  // another checkout got in between, the purchase runs in a transaction that locks before it reads.
+  if (!exclusiveMode) {
     try {
-      return await db.transaction().execute((trx) => placeOrder(trx, buyer, input, { quoteId, voucherIds, requested, exclusiveMode, now, lockFirst }));
+      return await placeOrder(db, buyer, input, { ...checked, optimistic: true });
     } catch (error) {
-      if (!(error instanceof VoucherBasisMoved)) throw asCheckoutError(error);
+      if (!(error instanceof PlaceAgainLocked)) throw asCheckoutError(error);
     }
   }
-  throw new CheckoutError("conflict", "vouchers.error.balanceChanged", {}, "vouchers");
+  try {
+    return await db.transaction().execute((trx) => placeOrder(trx, buyer, input, { ...checked, optimistic: false }));
+  } catch (error) {
+    if (error instanceof PlaceAgainLocked) throw new CheckoutError("conflict", "vouchers.error.balanceChanged", {}, "vouchers");
+    throw asCheckoutError(error);
+  }
 }
 
 async function placeOrder(
   trx: Kysely<DB>,
   buyer: Buyer,
   input: StartCheckoutInput,
-  checked: { quoteId: number | null; voucherIds: number[]; requested: number | null; exclusiveMode: boolean; now: Date; lockFirst: boolean },
+  checked: { quoteId: number | null; voucherIds: number[]; requested: number | null; exclusiveMode: boolean; now: Date; optimistic: boolean },
 ): Promise<StartedCheckout> {
-  const { now } = checked;
-  let result = await loadResult(trx, input.resultId, checked.exclusiveMode ? "update" : "share");
+  const { now, optimistic } = checked;
+  let result = await loadResult(trx, input.resultId, optimistic ? null : checked.exclusiveMode ? "update" : "share");
   if (checked.exclusiveMode) result = await freeLapsedReservation(trx, result, now);
   const blocked = saleBlock(result, now);
   if (blocked) throw blocked;
   if (result.institutionId === buyer.organisationId) throw new CheckoutError("forbidden", "checkout.error.ownResult", {}, "resultId");
   const offer = await resolveOffer(trx, result, { mode: input.mode, quoteId: checked.quoteId, buyerOrganisationId: buyer.organisationId, now });
 
-  const plan = await planVoucherPart(trx, buyer, offer, checked.voucherIds, checked.requested, now, checked.lockFirst);
+  const plan = await planVoucherPart(trx, buyer, offer, checked.voucherIds, checked.requested, now, !optimistic);
   const voucherPartFen = plan?.amountFen ?? 0;
   const cashDueFen = offer.priceFen - voucherPartFen;
   const method: PaymentMethod = cashDueFen === 0 ? "voucher" : input.method;
   if (method === "card" && !input.cardEnabled) throw new CheckoutError("invalid", "checkout.error.cardUnavailable", {}, "method");
+  if (optimistic && method === "voucher") throw new PlaceAgainLocked();
   const expiresAt = paymentDeadline(method, now);
 
   const bigints = (values: readonly number[]) => sql`${`{${values.join(",")}}`}::text::bigint[]`;
@@ -213,8 +223,9 @@ async function placeOrder(
       ${buyer.userId}::bigint, ${result.institutionId}::bigint, ${offer.priceFen}::bigint, ${voucherPartFen}::bigint,
       ${plan?.programmeId ?? null}::bigint, ${method}, ${expiresAt}::timestamptz, ${now}::timestamptz,
       ${bigints(plan?.basis.voucherIds ?? [])}, ${bigints(plan?.basis.balances ?? [])}, ${plan?.basis.capUsedFen ?? 0}::bigint,
-      ${bigints(plan?.allocations.map((a) => a.voucherId) ?? [])}, ${bigints(plan?.allocations.map((a) => a.amountFen) ?? [])})`.execute(trx);
-  if (rows[0].outcome === "changed") throw new VoucherBasisMoved();
+      ${bigints(plan?.allocations.map((a) => a.voucherId) ?? [])}, ${bigints(plan?.allocations.map((a) => a.amountFen) ?? [])},
+      ${optimistic ? result.version : null}::text)`.execute(trx);
+  if (rows[0].outcome === "changed") throw new PlaceAgainLocked();
   const orderId = rows[0].order_id as number;
   if (offer.exclusive) {
     await transition(trx, { id: buyer.userId, organisationId: buyer.organisationId, role: "enterprise" }, result.id, "reserve", { now });
