@@ -141,6 +141,30 @@ export async function up(db: Kysely<unknown>): Promise<void> {
          where w.enterprise_id = p_enterprise and w.programme_id = p_programme);
     end $$;
 
+    -- Posting an entry moves its account's balance, as in 0004, in one statement instead of two: the check that the
+    -- entry's transaction was created in this database transaction rides on the account's update. When the update finds
+    -- nothing, the same errors as before say which of the two is missing.
+    create or replace function ledger_entries_before_insert() returns trigger language plpgsql as $$
+    begin
+      update ledger_accounts
+         set balance = balance + case when normal_side = 'debit' then new.amount else -new.amount end,
+             version = version + 1
+       where id = new.account_id
+         and exists (select 1 from ledger_transactions where id = new.transaction_id and created_txid = txid_current())
+      returning balance, version into new.balance_after, new.account_version;
+      if found then
+        return new;
+      end if;
+      if not exists (select 1 from ledger_transactions where id = new.transaction_id) then
+        raise exception 'ledger: transaction % does not exist', new.transaction_id using errcode = '23503';
+      end if;
+      if not exists (select 1 from ledger_transactions where id = new.transaction_id and created_txid = txid_current()) then
+        raise exception 'ledger: transaction % is closed; entries join a transaction only when it is posted', new.transaction_id
+          using errcode = 'LG003';
+      end if;
+      raise exception 'ledger: account % does not exist', new.account_id using errcode = '23503';
+    end $$;
+
     -- The same for an order's terms: its parties, price, split and method are fixed once it is placed (orders_guard of
     -- 0005 refuses any change), so their checks run once, at insert, under their old names; the checks on its status,
     -- session and payment stay on the row.
@@ -180,6 +204,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- An entry's transaction and account must exist: the entry trigger of 0004 looks both up and raises 23503 when
     -- either is missing, and neither can be deleted, so the two foreign keys only repeated that work on every entry.
     alter table ledger_entries drop constraint ledger_entries_transaction_id_fkey, drop constraint ledger_entries_account_id_fkey;
+
+    -- Unique columns that stay empty on most rows (a transaction's reversal, a pending order's contract and Stripe session)
+    -- are indexed only where set: the same uniqueness, under the same names, without an index entry per row.
+    alter table ledger_transactions drop constraint ledger_transactions_reversed_once;
+    create unique index ledger_transactions_reversed_once on ledger_transactions (reverses_transaction_id)
+      where reverses_transaction_id is not null;
+    alter table orders drop constraint orders_contract_id_key, drop constraint orders_stripe_checkout_session_id_key;
+    create unique index orders_contract_id_key on orders (contract_id) where contract_id is not null;
+    create unique index orders_stripe_checkout_session_id_key on orders (stripe_checkout_session_id)
+      where stripe_checkout_session_id is not null;
 
     -- Places an order with its 'created' event and holds each voucher's share (available → held). The application
     -- computed the voucher part from the chosen vouchers' balances (p_vouchers, p_balances) and the cap used
@@ -260,9 +294,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     declare
       o orders%rowtype;
       v_key_order bigint;
-      v_seller organisations%rowtype;
-      v_buyer organisations%rowtype;
-      v_field text;
       v_contract bigint;
       v_bucket integer;
       v_fee bigint;
@@ -292,18 +323,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         update inquiries set status = 'accepted', updated_at = p_now where id = (select inquiry_id from quotes where id = o.quote_id);
       end if;
 
-      -- The contract. A platform sale is a pure technology contract: all of its value is technical income.
-      select * into v_seller from organisations where id = o.seller_organisation_id;
-      select * into v_buyer from organisations where id = o.buyer_organisation_id;
-      select field into v_field from technology_results where id = o.result_id;
+      -- The contract, its parties read in the same statement. A platform sale is a pure technology contract: all of its
+      -- value is technical income.
       insert into contracts (contract_no, signed_on, type, field, seller, seller_type, seller_organisation_id, buyer,
         buyer_organisation_id, buyer_region, amount_fen, technical_income_fen, source, order_id, registered_by, registered_at)
-      values ('PLT-' || o.id, p_signed_on, p_rules -> 'contract_types' ->> o.mode, v_field, btrim(v_seller.name),
-        case when v_seller.kind = 'institution' and v_seller.institution_type in ('university', 'institute') then v_seller.institution_type
-             when v_seller.kind = 'enterprise' then 'enterprise' else 'other' end,
-        v_seller.id, btrim(v_buyer.name), v_buyer.id,
-        coalesce(p_rules -> 'region_labels' ->> coalesce(v_buyer.region, 'other'), coalesce(v_buyer.region, 'other')),
-        o.price_fen, o.price_fen, 'platform', o.id, p_actor, p_now)
+      select 'PLT-' || o.id, p_signed_on, p_rules -> 'contract_types' ->> o.mode, r.field, btrim(s.name),
+        case when s.kind = 'institution' and s.institution_type in ('university', 'institute') then s.institution_type
+             when s.kind = 'enterprise' then 'enterprise' else 'other' end,
+        s.id, btrim(b.name), b.id,
+        coalesce(p_rules -> 'region_labels' ->> coalesce(b.region, 'other'), coalesce(b.region, 'other')),
+        o.price_fen, o.price_fen, 'platform', o.id, p_actor, p_now
+        from organisations s, organisations b, technology_results r
+       where s.id = o.seller_organisation_id and b.id = o.buyer_organisation_id and r.id = o.result_id
       returning id into v_contract;
 
       -- Voucher redemptions: the vouchers locked in id order, then what the order holds on each, read under the
@@ -379,6 +410,33 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop function order_settle, order_place, voucher_cap_used, ledger_post, ledger_account_id, ledger_account_code`.execute(db);
   await sql`
+    drop index ledger_transactions_reversed_once, orders_contract_id_key, orders_stripe_checkout_session_id_key;
+    alter table ledger_transactions add constraint ledger_transactions_reversed_once unique (reverses_transaction_id);
+    alter table orders add constraint orders_contract_id_key unique (contract_id),
+      add constraint orders_stripe_checkout_session_id_key unique (stripe_checkout_session_id);
+    create or replace function ledger_entries_before_insert() returns trigger language plpgsql as $$
+    declare
+      tx_txid bigint;
+    begin
+      select created_txid into tx_txid from ledger_transactions where id = new.transaction_id;
+      if not found then
+        raise exception 'ledger: transaction % does not exist', new.transaction_id using errcode = '23503';
+      end if;
+      if tx_txid <> txid_current() then
+        raise exception 'ledger: transaction % is closed; entries join a transaction only when it is posted', new.transaction_id
+          using errcode = 'LG003';
+      end if;
+      update ledger_accounts
+         set balance = balance + case when normal_side = 'debit' then new.amount else -new.amount end,
+             version = version + 1
+       where id = new.account_id
+      returning balance, version into new.balance_after, new.account_version;
+      if not found then
+        raise exception 'ledger: account % does not exist', new.account_id using errcode = '23503';
+      end if;
+      return new;
+    end $$;
+    alter function ledger_entries_before_insert() reset enable_seqscan;
     alter table ledger_entries
       add constraint ledger_entries_transaction_id_fkey foreign key (transaction_id) references ledger_transactions(id),
       add constraint ledger_entries_account_id_fkey foreign key (account_id) references ledger_accounts(id);
