@@ -40,6 +40,9 @@ export default function OperatorHome() {
           <Link className="button" to="/operator/transfers">
             {t("checkout.operator.toTransfers")}
           </Link>
+          <Link className="button button--ghost" to="/operator/orders">
+            {t("checkout.lookup.title")}
+          </Link>
         </div>
       </div>
       <section className="kpis" aria-label={t("checkout.operator.figures")}>

@@ -9,6 +9,8 @@ import { loader as salesLoader } from "../../app/routes/institution.orders._inde
 import { loader as operatorLoader } from "../../app/routes/operator._index";
 import { action as transferAction, loader as transferLoader } from "../../app/routes/operator.transfers.$id";
 import { loader as transfersLoader } from "../../app/routes/operator.transfers._index";
+import { action as operatorOrderAction, loader as operatorOrderLoader } from "../../app/routes/operator.orders.$id";
+import { loader as findOrderLoader } from "../../app/routes/operator.orders._index";
 import { action as inquireAction, loader as inquireLoader } from "../../app/routes/results.$id_.inquire";
 import { createSession } from "../../app/services/accounts/sessions";
 import type { SessionUser } from "../../app/services/accounts/types";
@@ -17,7 +19,7 @@ import Stripe from "stripe";
 import { handleStripeWebhook } from "../../app/services/payments/webhook";
 import { ledgerCheck } from "../../app/services/ledger";
 import { formRequest, useAppDatabase } from "../helpers/app-db";
-import { checkoutSessionObject, stripeEventPayload, stripeSignatureHeader, TEST_WEBHOOK_SECRET } from "../helpers/stripe-signing";
+import { chargeObject, checkoutSessionObject, stripeEventPayload, stripeSignatureHeader, TEST_WEBHOOK_SECRET } from "../helpers/stripe-signing";
 import { describeEachEngine } from "../helpers/db";
 import { balance, createMarket, footprint, listedResult, orderRow, resultStatus, voucherFor, type Market } from "./checkout-fixtures";
 
@@ -295,6 +297,43 @@ describeEachEngine("checkout routes", (db, engine) => {
           order: { status: string; contract: { contractNo: string } | null };
         };
         expect(page.order).toMatchObject({ status: "completed", contract: { contractNo: `PLT-${orderId}` } });
+
+        // The operator finds the order and refunds it through Stripe; the ledger follows Stripe's charge.refunded.
+        const found = await findOrderLoader({ request: get(m.operator, `/operator/orders?q=${String(orderId).padStart(8, "0")}`), params: {}, context });
+        expect(location(found)).toBe(`/operator/orders/${orderId}`);
+        const refunds: { params: Stripe.RefundCreateParams; idempotencyKey: string | undefined }[] = [];
+        const refundsCreate = async (params: Stripe.RefundCreateParams, options?: { idempotencyKey?: string }) => {
+          refunds.push({ params, idempotencyKey: options?.idempotencyKey });
+          return { id: "re_test_route", object: "refund", status: "succeeded", amount: params.amount };
+        };
+        stripeStore.__marketStripe = {
+          client: { refunds: { create: refundsCreate } } as unknown as Stripe,
+          settings: { secretKey: "sk_test_checkout", paymentMethods: ["card"] },
+        };
+        const operatorPage = `/operator/orders/${orderId}`;
+        const shown = (await operatorOrderLoader({ request: get(m.operator, operatorPage), params: { id: String(orderId) }, context })) as { stripeEnabled: boolean };
+        expect(shown.stripeEnabled).toBe(true);
+        expect((await thrown(operatorOrderLoader({ request: get(m.buyer, operatorPage), params: { id: String(orderId) }, context }))).status).toBe(403);
+        const noReason = refused(await operatorOrderAction({ request: post(m.operator, operatorPage, { reason: " " }), params: { id: String(orderId) }, context }));
+        expect(noReason).toMatchObject({ status: 400, body: { reasonError: { key: "checkout.inquiry.error.reasonRequired" } } });
+        expect(refunds).toHaveLength(0);
+        const asked = await operatorOrderAction({ request: post(m.operator, operatorPage, { reason: "买方撤回合作" }), params: { id: String(orderId) }, context });
+        expect(location(asked)).toBe(`${operatorPage}?refund=re_test_route`);
+        expect(refunds).toEqual([
+          { params: expect.objectContaining({ payment_intent: "pi_test_route", amount: 2_500_000 }), idempotencyKey: `order-${orderId}-refund` },
+        ]);
+        expect(await orderRow(db(), orderId)).toMatchObject({ status: "completed" }); // until Stripe confirms
+        const audit = await db().selectFrom("audit_log").select(["action", "detail"]).where("subject_type", "=", "order").where("subject_id", "=", String(orderId)).execute();
+        expect(audit).toEqual([{ action: "order.refund_requested", detail: expect.objectContaining({ reason: "买方撤回合作", refund_id: "re_test_route" }) }]);
+
+        const refunded = stripeEventPayload("charge.refunded", chargeObject({ amount: 2_500_000, orderId, paymentIntent: "pi_test_route" }));
+        const confirmed = await handleStripeWebhook(db(), { rawBody: refunded, signature: stripeSignatureHeader(refunded) }, { secret: TEST_WEBHOOK_SECRET, log: quiet });
+        expect(confirmed).toMatchObject({ status: 200, body: { outcome: "processed", orderId } });
+        expect(await orderRow(db(), orderId)).toMatchObject({ status: "refunded" });
+        expect(await resultStatus(db(), resultId)).toBe("listed");
+        expect((await ledgerCheck(db())).violations).toEqual([]);
+        const closed = refused(await operatorOrderAction({ request: post(m.operator, operatorPage, { reason: "再退一次" }), params: { id: String(orderId) }, context }));
+        expect(closed).toMatchObject({ status: 409, body: { formError: { key: "checkout.error.notRefundable" } } });
       } finally {
         stripeStore.__marketStripe = undefined;
       }

@@ -333,6 +333,21 @@ const zh = {
   "checkout.transfers.refundReason": "退款原因",
   "checkout.transfers.refundSubmit": "登记退款",
   "checkout.transfers.refundedDone": "退款已登记，合同已作废。",
+  "checkout.refund.title": "在线支付订单 {no}",
+  "checkout.refund.heading": "通过 Stripe 原路退款",
+  "checkout.refund.help": "将 {amount} 原路退回买方。Stripe 确认退款后，合同自动作废，创新券抵扣部分退回，账务冲销，独家成果恢复在售。",
+  "checkout.refund.reason": "退款原因",
+  "checkout.refund.submit": "向 Stripe 提交退款",
+  "checkout.refund.requested": "已向 Stripe 提交退款（{refund}）。Stripe 确认后，订单将显示为已退款。",
+  "checkout.refund.stripeOff": "本站未配置 Stripe，无法在线退款。",
+  "checkout.refund.notCard": "只有在线支付的订单可以在这里退款",
+  "checkout.refund.noPayment": "该订单没有可退款的 Stripe 支付记录",
+  "checkout.lookup.title": "查找订单",
+  "checkout.lookup.label": "订单号或转账附言",
+  "checkout.lookup.hint": "8 位订单号，或以 KJ 开头的对公转账附言",
+  "checkout.lookup.submit": "查找",
+  "checkout.lookup.notFound": "没有找到“{q}”对应的订单",
+  "checkout.lookup.back": "返回运营首页",
 };
 
 const en: Record<keyof typeof zh, string> = {
@@ -669,6 +684,21 @@ const en: Record<keyof typeof zh, string> = {
   "checkout.transfers.refundReason": "Reason",
   "checkout.transfers.refundSubmit": "Record refund",
   "checkout.transfers.refundedDone": "Refund recorded; the contract is void.",
+  "checkout.refund.title": "Online order {no}",
+  "checkout.refund.heading": "Refund through Stripe",
+  "checkout.refund.help": "Sends {amount} back to the buyer's card or wallet. Once Stripe confirms the refund, the contract is voided, the voucher part returned, the ledger reversed and an exclusive result put back on sale.",
+  "checkout.refund.reason": "Reason for the refund",
+  "checkout.refund.submit": "Refund through Stripe",
+  "checkout.refund.requested": "Refund sent to Stripe ({refund}). The order shows as refunded once Stripe confirms it.",
+  "checkout.refund.stripeOff": "Stripe is not configured on this site, so online refunds are not possible.",
+  "checkout.refund.notCard": "Only orders paid online can be refunded here",
+  "checkout.refund.noPayment": "This order has no Stripe payment to refund",
+  "checkout.lookup.title": "Find an order",
+  "checkout.lookup.label": "Order number or transfer memo",
+  "checkout.lookup.hint": "The 8-digit order number, or the bank-transfer memo starting with KJ",
+  "checkout.lookup.submit": "Find",
+  "checkout.lookup.notFound": "No order found for “{q}”",
+  "checkout.lookup.back": "Back to the operator's page",
 };
 
 export default { "zh-CN": zh, en };
