@@ -205,11 +205,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- either is missing, and neither can be deleted, so the two foreign keys only repeated that work on every entry.
     alter table ledger_entries drop constraint ledger_entries_transaction_id_fkey, drop constraint ledger_entries_account_id_fkey;
 
-    -- Unique columns that stay empty on most rows (a transaction's reversal, a pending order's contract and Stripe session)
-    -- are indexed only where set: the same uniqueness, under the same names, without an index entry per row.
+    -- A transaction's voucher and programme are descriptive links, like its order and contract, which 0004 already left
+    -- without foreign keys (the money is tied to the voucher through its accounts, which keep theirs). As foreign keys
+    -- they row-locked the programme's one row from every concurrent posting.
+    alter table ledger_transactions drop constraint ledger_transactions_voucher_id_fkey,
+      drop constraint ledger_transactions_programme_id_fkey;
+
+    -- Unique columns that stay empty on most rows (a transaction's reversal, a pending order's contract and Stripe
+    -- session, an order event's idempotency key) are indexed only where set: the same uniqueness, under the same names, without an index entry per row.
     alter table ledger_transactions drop constraint ledger_transactions_reversed_once;
     create unique index ledger_transactions_reversed_once on ledger_transactions (reverses_transaction_id)
       where reverses_transaction_id is not null;
+    alter table order_events drop constraint order_events_idempotency_key;
+    create unique index order_events_idempotency_key on order_events (idempotency_key) where idempotency_key is not null;
     alter table orders drop constraint orders_contract_id_key, drop constraint orders_stripe_checkout_session_id_key;
     create unique index orders_contract_id_key on orders (contract_id) where contract_id is not null;
     create unique index orders_stripe_checkout_session_id_key on orders (stripe_checkout_session_id)
@@ -410,6 +418,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop function order_settle, order_place, voucher_cap_used, ledger_post, ledger_account_id, ledger_account_code`.execute(db);
   await sql`
+    alter table ledger_transactions
+      add constraint ledger_transactions_voucher_id_fkey foreign key (voucher_id) references vouchers(id),
+      add constraint ledger_transactions_programme_id_fkey foreign key (programme_id) references voucher_programmes(id);
+    drop index order_events_idempotency_key;
+    alter table order_events add constraint order_events_idempotency_key unique (idempotency_key);
     drop index ledger_transactions_reversed_once, orders_contract_id_key, orders_stripe_checkout_session_id_key;
     alter table ledger_transactions add constraint ledger_transactions_reversed_once unique (reverses_transaction_id);
     alter table orders add constraint orders_contract_id_key unique (contract_id),
