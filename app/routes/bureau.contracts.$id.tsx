@@ -8,6 +8,7 @@ import { useLocale, useT } from "~/i18n/context";
 import { ContractNotFoundError, VoidRejectedError, contractVoidRecord, getContract, voidContract } from "~/services/contracts/registry";
 import { MAX_VOID_REASON } from "~/services/contracts/validation";
 import { requireUser } from "~/session.server";
+import { idParam } from "~/utils/route-params";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
@@ -17,16 +18,11 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => 
   return [{ title: `${t("contracts.detail.title", { contract_no: loaded?.contract.contract_no ?? "" })} · ${t("app.name")}` }];
 };
 
-function contractId(raw: string | undefined): number {
-  const id = Number(raw);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new Response("Not found", { status: 404 });
-  return id;
-}
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request, ["bureau"]);
   const db = await getDb();
-  const id = contractId(params.id);
+  const id = idParam(params.id);
   const contract = await getContract(db, id);
   if (!contract) throw new Response("Not found", { status: 404 });
   const [voidRecord, registrar] = await Promise.all([
@@ -40,7 +36,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request, ["bureau"]);
-  const id = contractId(params.id);
+  const id = idParam(params.id);
   const form = await request.formData();
   const reason = String(form.get("reason") ?? "");
   try {

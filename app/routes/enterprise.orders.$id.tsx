@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import { formatWhen, messageText } from "~/components/checkout/format";
-import { BankInstructions, OrderReceipt, OrderStatusBadge, OrderTimeline } from "~/components/checkout/order-bits";
+import { BankInstructions, OrderHistory, OrderReceipt, OrderStatusBadge } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
@@ -12,6 +12,7 @@ import { orderNo } from "~/services/checkout/rules";
 import { PaymentsError } from "~/services/payments/errors";
 import { expireCheckoutSession, getStripe } from "~/services/payments/stripe";
 import { requireUser } from "~/session.server";
+import { idParam } from "~/utils/route-params";
 
 // The buyer's order: what to do next while it is pending (pay on Stripe's page, or transfer with the reference code),
 // cancel, and the receipt once it is paid.
@@ -22,15 +23,10 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => 
   return [{ title: `${t("checkout.order.title", { no: loaded?.order.orderNo ?? "" })} · ${t("app.name")}` }];
 };
 
-function orderIdOf(raw: string | undefined): number {
-  const id = raw && /^\d{1,15}$/.test(raw) ? Number(raw) : 0;
-  if (id <= 0) throw new Response("Not found", { status: 404 });
-  return id;
-}
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, ["enterprise"]);
-  const order = await getOrderDetail(await getDb(), orderIdOf(params.id));
+  const order = await getOrderDetail(await getDb(), idParam(params.id));
   // Another organisation's order is answered like a missing one.
   if (!order || order.buyerOrganisationId !== user.organisationId) throw new Response("Not found", { status: 404 });
   return { order: toWire(order) };
@@ -38,7 +34,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request, ["enterprise"]);
-  const id = orderIdOf(params.id);
+  const id = idParam(params.id);
   const form = await request.formData();
   if (form.get("intent") !== "cancel") return data({ error: { key: "checkout.error.unknownAction", params: {} } }, { status: 400 });
   const db = await getDb();
@@ -157,10 +153,7 @@ export default function EnterpriseOrder() {
 
       <OrderReceipt order={order} />
 
-      <section className="panel panel--spaced timeline-panel" aria-labelledby="history">
-        <h2 id="history">{t("checkout.order.history")}</h2>
-        <OrderTimeline events={order.events} />
-      </section>
+      <OrderHistory events={order.events} />
     </div>
   );
 }

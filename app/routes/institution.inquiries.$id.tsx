@@ -12,6 +12,7 @@ import { CheckoutError, declineInquiry, listInquiries, quoteHistory, quoteInquir
 import { MAX_QUOTE_DAYS } from "~/services/checkout/rules";
 import { chinaDate } from "~/services/vouchers/validation";
 import { requireUser } from "~/session.server";
+import { idParam } from "~/utils/route-params";
 
 // One inquiry for the institution: the buyer's question and contact, the quotes given so far, and the form to quote a
 // price valid until a date (or to decline with a reason).
@@ -22,11 +23,6 @@ export const meta: MetaFunction = ({ matches }) => {
   return [{ title: `${t("checkout.inquiry.one")} · ${t("app.name")}` }];
 };
 
-function idOf(raw: string | undefined): number {
-  const id = raw && /^\d{1,15}$/.test(raw) ? Number(raw) : 0;
-  if (id <= 0) throw new Response("Not found", { status: 404 });
-  return id;
-}
 
 function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
@@ -36,7 +32,7 @@ function addDays(date: string, days: number): string {
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, ["institution"]);
-  const id = idOf(params.id);
+  const id = idParam(params.id);
   const db = await getDb();
   const [inquiry] = await listInquiries(db, { institutionId: user.organisationId }, { inquiryId: id });
   if (!inquiry) throw new Response("Not found", { status: 404 });
@@ -54,7 +50,7 @@ type Answer = { intent: "quote" | "decline"; fieldErrors: Record<string, string>
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request, ["institution"]);
-  const id = idOf(params.id);
+  const id = idParam(params.id);
   const form = await request.formData();
   const intent = form.get("intent") === "decline" ? "decline" : "quote";
   const values = Object.fromEntries(["price", "validUntil", "note", "reason"].map((f) => [f, String(form.get(f) ?? "")]));

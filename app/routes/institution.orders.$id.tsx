@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import { formatWhen } from "~/components/checkout/format";
-import { OrderReceipt, OrderStatusBadge, OrderTimeline } from "~/components/checkout/order-bits";
+import { OrderHistory, OrderReceipt, OrderStatusBadge } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
@@ -11,6 +11,7 @@ import { getOrderDetail } from "~/services/checkout";
 import { platformFeeFen } from "~/services/ledger";
 import { requireUser } from "~/session.server";
 import { env } from "~/env.server";
+import { idParam } from "~/utils/route-params";
 
 // The seller's receipt of one sale: the same receipt the buyer has, plus how the money reaches the institution.
 
@@ -22,8 +23,7 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => 
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, ["institution"]);
-  const id = params.id && /^\d{1,15}$/.test(params.id) ? Number(params.id) : 0;
-  const order = id > 0 ? await getOrderDetail(await getDb(), id) : null;
+  const order = await getOrderDetail(await getDb(), idParam(params.id));
   if (!order || order.sellerOrganisationId !== user.organisationId) throw new Response("Not found", { status: 404 });
   const feeFen = platformFeeFen(order.cashDueFen, env().PLATFORM_FEE_BPS);
   return { order: toWire(order), feeFen };
@@ -83,10 +83,7 @@ export default function InstitutionOrder() {
         </section>
       ) : null}
       <OrderReceipt order={order} />
-      <section className="panel panel--spaced timeline-panel" aria-labelledby="history">
-        <h2 id="history">{t("checkout.order.history")}</h2>
-        <OrderTimeline events={order.events} />
-      </section>
+      <OrderHistory events={order.events} />
     </div>
   );
 }

@@ -2,8 +2,8 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
-import { formatWhen, messageText } from "~/components/checkout/format";
-import { OrderReceipt, OrderStatusBadge, OrderTimeline } from "~/components/checkout/order-bits";
+import { messageText } from "~/components/checkout/format";
+import { OrderHistory, OrderReceipt, OrderStatusBadge, RefundedNotice } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { ErrorSummary, TextAreaField } from "~/components/form";
 import { getDb } from "~/db.server";
@@ -14,6 +14,7 @@ import { PaymentsError } from "~/services/payments/errors";
 import { requestCardRefund } from "~/services/payments/refunds";
 import { getStripe } from "~/services/payments/stripe";
 import { requireUser } from "~/session.server";
+import { idParam } from "~/utils/route-params";
 
 // One order for the operator. Bank-transfer orders have their own page (confirmation and recorded refunds); an order
 // paid online is refunded here through Stripe, and the ledger follows when Stripe reports the refund.
@@ -24,15 +25,10 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => 
   return [{ title: `${t("checkout.refund.title", { no: loaded?.order.orderNo ?? "" })} · ${t("app.name")}` }];
 };
 
-function idOf(raw: string | undefined): number {
-  const id = raw && /^\d{1,15}$/.test(raw) ? Number(raw) : 0;
-  if (id <= 0) throw new Response("Not found", { status: 404 });
-  return id;
-}
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request, ["operator"]);
-  const id = idOf(params.id);
+  const id = idParam(params.id);
   const order = await getOrderDetail(await getDb(), id);
   if (!order) throw new Response("Not found", { status: 404 });
   if (order.paymentMethod === "bank_transfer") throw redirect(`/operator/transfers/${id}`);
@@ -44,7 +40,7 @@ type Answer = { formError: Message | null; reasonError: Message | null; reason: 
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request, ["operator"]);
-  const id = idOf(params.id);
+  const id = idParam(params.id);
   const reason = String((await request.formData()).get("reason") ?? "").trim();
   const refuse = (status: number, answer: Omit<Answer, "reason">) => data({ ...answer, reason } satisfies Answer, { status });
   const stripe = getStripe();
@@ -120,14 +116,9 @@ export default function OperatorOrder() {
           <p className="notice panel--spaced">{t("checkout.refund.stripeOff")}</p>
         )
       ) : null}
-      {order.status === "refunded" && order.refundedAt ? (
-        <p className="notice panel--spaced">{t("checkout.order.refunded", { at: formatWhen(order.refundedAt, locale) })}</p>
-      ) : null}
+      <RefundedNotice order={order} />
 
-      <section className="panel panel--spaced timeline-panel" aria-labelledby="history">
-        <h2 id="history">{t("checkout.order.history")}</h2>
-        <OrderTimeline events={order.events} />
-      </section>
+      <OrderHistory events={order.events} />
     </div>
   );
 }

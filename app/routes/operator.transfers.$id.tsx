@@ -1,8 +1,8 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
-import { fenToInput, formatWhen, messageText } from "~/components/checkout/format";
-import { BankInstructions, OrderReceipt, OrderStatusBadge, OrderTimeline } from "~/components/checkout/order-bits";
+import { fenToInput, messageText } from "~/components/checkout/format";
+import { BankInstructions, OrderHistory, OrderReceipt, OrderStatusBadge, RefundedNotice } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { ErrorSummary, TextAreaField, TextField } from "~/components/form";
 import { getDb } from "~/db.server";
@@ -12,6 +12,7 @@ import { CheckoutError, checkoutHttpStatus, getOrderDetail, markOrderPaid, refun
 import { parseYuanToFen } from "~/services/contracts/money";
 import { chinaDate } from "~/services/vouchers/validation";
 import { requireUser } from "~/session.server";
+import { idParam } from "~/utils/route-params";
 
 // One bank-transfer order for the operator: confirm that the money arrived (the amount as on the bank statement, the
 // bank's transaction number and the day it arrived) — which completes the order: ledger, contract, transfer of the
@@ -23,15 +24,10 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => 
   return [{ title: `${t("checkout.transfers.one", { reference: loaded?.order.bankReference ?? "" })} · ${t("app.name")}` }];
 };
 
-function idOf(raw: string | undefined): number {
-  const id = raw && /^\d{1,15}$/.test(raw) ? Number(raw) : 0;
-  if (id <= 0) throw new Response("Not found", { status: 404 });
-  return id;
-}
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request, ["operator"]);
-  const order = await getOrderDetail(await getDb(), idOf(params.id));
+  const order = await getOrderDetail(await getDb(), idParam(params.id));
   if (!order || order.paymentMethod !== "bank_transfer") throw new Response("Not found", { status: 404 });
   return { order: toWire(order), today: chinaDate(new Date()) };
 }
@@ -53,7 +49,7 @@ function arrivedAt(day: string, today: string, placedAt: Date): Date {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request, ["operator"]);
-  const id = idOf(params.id);
+  const id = idParam(params.id);
   const form = await request.formData();
   const intent = form.get("intent") === "refund" ? "refund" : "confirm";
   const values = Object.fromEntries(["amount", "bankRef", "receivedOn", "reason", "refundRef"].map((f) => [f, String(form.get(f) ?? "").trim()]));
@@ -187,14 +183,9 @@ export default function TransferOrder() {
           </button>
         </Form>
       ) : null}
-      {order.status === "refunded" && order.refundedAt ? (
-        <p className="notice panel--spaced">{t("checkout.order.refunded", { at: formatWhen(order.refundedAt, locale) })}</p>
-      ) : null}
+      <RefundedNotice order={order} />
 
-      <section className="panel panel--spaced timeline-panel" aria-labelledby="history">
-        <h2 id="history">{t("checkout.order.history")}</h2>
-        <OrderTimeline events={order.events} />
-      </section>
+      <OrderHistory events={order.events} />
     </div>
   );
 }

@@ -178,3 +178,22 @@ export function OrderReceipt({ order, resultLink = true }: { order: Wire<OrderDe
     </div>
   );
 }
+
+/** The history panel that closes every order page: the order's events, oldest first. */
+export function OrderHistory({ events }: { events: Wire<OrderDetail["events"]> }) {
+  const t = useT();
+  return (
+    <section className="panel panel--spaced timeline-panel" aria-labelledby="history">
+      <h2 id="history">{t("checkout.order.history")}</h2>
+      <OrderTimeline events={events} />
+    </section>
+  );
+}
+
+/** When a refunded order was refunded (the operator's pages). */
+export function RefundedNotice({ order }: { order: Pick<Wire<OrderDetail>, "status" | "refundedAt"> }) {
+  const t = useT();
+  const locale = useLocale();
+  if (order.status !== "refunded" || !order.refundedAt) return null;
+  return <p className="notice panel--spaced">{t("checkout.order.refunded", { at: formatWhen(order.refundedAt, locale) })}</p>;
+}
