@@ -22,7 +22,7 @@ import { idParam } from "~/utils/route-params";
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
   const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
-  return [{ title: `${t("checkout.refund.title", { no: loaded?.order.orderNo ?? "" })} · ${t("app.name")}` }];
+  return [{ title: `${t("checkout.order.title", { no: loaded?.order.orderNo ?? "" })} · ${t("app.name")}` }];
 };
 
 
@@ -77,7 +77,7 @@ export default function OperatorOrder() {
     <div>
       <div className="page-head">
         <div>
-          <h1>{t("checkout.refund.title", { no: order.orderNo })}</h1>
+          <h1>{t("checkout.order.title", { no: order.orderNo })}</h1>
           <p className="kpi__label">
             <OrderStatusBadge status={order.status} /> {order.buyer}
           </p>
