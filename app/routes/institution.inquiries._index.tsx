@@ -10,6 +10,7 @@ import { useLocale, useT } from "~/i18n/context";
 import { listInquiries } from "~/services/checkout";
 import { requireUser } from "~/session.server";
 import { INQUIRY_STATUSES, type InquiryStatus } from "../../db/schema";
+import { StatusTabs } from "~/components/status-tabs";
 
 // The institution's inquiries (询价): open ones first, each answered with a quote or declined on its own page.
 
@@ -40,15 +41,11 @@ export default function InstitutionInquiries() {
           <p className="kpi__label">{t("checkout.inquiry.receivedIntro")}</p>
         </div>
       </div>
-      <ul className="status-tabs" aria-label={t("checkout.orders.filter")}>
-        {tabs.map((s) => (
-          <li key={s ?? "all"}>
-            <Link to={s ? `?status=${s}` : "?"} aria-current={s === status ? "page" : undefined}>
-              {s ? t(`checkout.inquiryStatus.${s}`) : t("checkout.orders.all")}
-            </Link>
-          </li>
-        ))}
-      </ul>
+      <StatusTabs
+        label={t("checkout.orders.filter")}
+        current={status}
+        tabs={tabs.map((s) => ({ key: s, label: s ? t(`checkout.inquiryStatus.${s}`) : t("checkout.orders.all") }))}
+      />
       {rows.length === 0 ? (
         <p className="empty">{t("checkout.inquiry.noneReceived")}</p>
       ) : (

@@ -11,6 +11,7 @@ import { useLocale, useT } from "~/i18n/context";
 import { listOrders, ORDERS_PAGE_SIZE } from "~/services/checkout";
 import { requireUser } from "~/session.server";
 import { ORDER_STATUSES, type OrderStatus } from "../../db/schema";
+import { StatusTabs } from "~/components/status-tabs";
 
 // The institution's sales: every order for its results, with what the vouchers pay (reimbursed by the bureau) and
 // what comes through the platform (less the platform fee).
@@ -52,15 +53,11 @@ export default function InstitutionOrders() {
           </Link>
         </div>
       </div>
-      <ul className="status-tabs" aria-label={t("checkout.orders.filter")}>
-        {tabs.map((s) => (
-          <li key={s ?? "all"}>
-            <Link to={s ? `?status=${s}` : "?"} aria-current={s === status ? "page" : undefined}>
-              {s ? t(`checkout.status.${s}`) : t("checkout.orders.all")} <span className="count">{s ? orders.counts[s] : all}</span>
-            </Link>
-          </li>
-        ))}
-      </ul>
+      <StatusTabs
+        label={t("checkout.orders.filter")}
+        current={status}
+        tabs={tabs.map((s) => ({ key: s, label: s ? t(`checkout.status.${s}`) : t("checkout.orders.all"), count: s ? orders.counts[s] : all }))}
+      />
       {orders.rows.length === 0 ? (
         <p className="empty">{t("checkout.orders.noSales")}</p>
       ) : (

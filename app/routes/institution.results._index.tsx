@@ -25,6 +25,7 @@ import {
   transition,
 } from "~/services/catalogue/lifecycle";
 import { requireUser } from "~/session.server";
+import { StatusTabs } from "~/components/status-tabs";
 
 export const meta: MetaFunction = ({ matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
@@ -96,7 +97,7 @@ export async function action({ request }: ActionFunctionArgs) {
   return redirect(`${back.pathname}?${back.searchParams}`);
 }
 
-function StatusTabs({ counts, filter }: { counts: Record<Filter, number>; filter: Filter | null }) {
+function ResultStatusTabs({ counts, filter }: { counts: Record<Filter, number>; filter: Filter | null }) {
   const t = useT();
   const total = RESULT_STATUSES.reduce((n, s) => n + counts[s], 0);
   const tabs: { key: Filter | null; count: number }[] = [
@@ -105,15 +106,7 @@ function StatusTabs({ counts, filter }: { counts: Record<Filter, number>; filter
   ];
   return (
     <nav aria-label={t("catalogue.mine.filter")}>
-      <ul className="status-tabs">
-        {tabs.map((tab) => (
-          <li key={tab.key ?? "all"}>
-            <Link to={tab.key ? `?status=${tab.key}` : "?"} aria-current={tab.key === filter ? "page" : undefined}>
-              {t(`catalogue.status.${tab.key ?? "all"}`)} <span className="count">{tab.count}</span>
-            </Link>
-          </li>
-        ))}
-      </ul>
+      <StatusTabs current={filter} tabs={tabs.map((tab) => ({ key: tab.key, label: t(`catalogue.status.${tab.key ?? "all"}`), count: tab.count }))} />
     </nav>
   );
 }
@@ -168,7 +161,7 @@ export default function MyResults() {
         </p>
       ) : null}
 
-      <StatusTabs counts={counts} filter={filter} />
+      <ResultStatusTabs counts={counts} filter={filter} />
 
       {rows.length === 0 ? (
         <p className="empty">{filter ? t("catalogue.mine.emptyFilter") : t("catalogue.mine.empty")}</p>
