@@ -7,6 +7,8 @@ import { DEFAULT_LOCALE, formatFen, isLocale, translator, type Locale } from "~/
 import { useLocale, useT } from "~/i18n/context";
 import { approveApplication, getProgramme, listApplications, rejectApplication, setProgrammeStatus } from "~/services/vouchers";
 import { requireUser } from "~/session.server";
+import { DataTable } from "~/components/data-table";
+import { ApplicationStatus } from "~/components/vouchers";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
@@ -252,32 +254,17 @@ export default function VoucherProgrammeDetail() {
       {decided.length > 0 ? (
         <section className="panel panel--spaced" aria-labelledby="decided">
           <h2 id="decided">{t("vouchers.review.decided")}</h2>
-          <div className="table-wrap">
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">{t("vouchers.col.enterprise")}</th>
-                  <th scope="col">{t("vouchers.col.status")}</th>
-                  <th scope="col">{t("vouchers.col.serial")}</th>
-                  <th scope="col">{t("vouchers.col.note")}</th>
-                  <th scope="col">{t("vouchers.col.decidedAt")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {decided.map((a) => (
-                  <tr key={a.id}>
-                    <td>{a.enterpriseName}</td>
-                    <td>
-                      <span className={`status status--${a.status}`}>{t(`vouchers.applicationStatus.${a.status}`)}</span>
-                    </td>
-                    <td className="mono">{a.voucherSerial ?? ""}</td>
-                    <td>{a.decisionNote ?? ""}</td>
-                    <td>{a.decidedAt ? formatDate(a.decidedAt, locale) : ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={decided}
+            rowKey={(a) => a.id}
+            columns={[
+              { header: t("vouchers.col.enterprise"), cell: (a) => a.enterpriseName },
+              { header: t("vouchers.col.status"), cell: (a) => <ApplicationStatus status={a.status} /> },
+              { header: t("vouchers.col.serial"), className: "mono", cell: (a) => a.voucherSerial ?? "" },
+              { header: t("vouchers.col.note"), cell: (a) => a.decisionNote ?? "" },
+              { header: t("vouchers.col.decidedAt"), cell: (a) => (a.decidedAt ? formatDate(a.decidedAt, locale) : "") },
+            ]}
+          />
         </section>
       ) : null}
     </div>

@@ -12,6 +12,7 @@ import { CheckoutError, listInquiries, listOrders, ORDERS_PAGE_SIZE, withdrawInq
 import { requireUser } from "~/session.server";
 import { ORDER_STATUSES, type OrderStatus } from "../../db/schema";
 import { StatusTabs } from "~/components/status-tabs";
+import { DataTable, Pager } from "~/components/data-table";
 
 export const meta: MetaFunction = ({ matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
@@ -94,68 +95,62 @@ export default function EnterpriseOrders() {
       {orders.rows.length === 0 ? (
         <p className="empty">{t("checkout.orders.none")}</p>
       ) : (
-        <div className="table-wrap">
-          <table className="data orders-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("checkout.col.orderNo")}</th>
-                <th scope="col">{t("checkout.col.result")}</th>
-                <th scope="col">{t("checkout.col.mode")}</th>
-                <th scope="col" className="num">
-                  {t("checkout.col.price")}
-                </th>
-                <th scope="col" className="num">
-                  {t("checkout.col.voucher")}
-                </th>
-                <th scope="col" className="num">
-                  {t("checkout.col.cash")}
-                </th>
-                <th scope="col">{t("checkout.col.status")}</th>
-                <th scope="col">{t("checkout.col.placedAt")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {orders.rows.map((o) => (
-                <tr key={o.id}>
-                  <td className="mono">
-                    <Link to={`/enterprise/orders/${o.id}`}>{o.orderNo}</Link>
-                  </td>
-                  <td className="title-cell">
-                    {o.resultTitle}
-                    <br />
-                    <small className="muted">{o.seller}</small>
-                  </td>
-                  <td className="nowrap">{t(`mode.${o.mode}`)}</td>
-                  <td className="num">{formatFen(o.priceFen, locale)}</td>
-                  <td className="num">{o.voucherPartFen > 0 ? formatFen(o.voucherPartFen, locale) : "—"}</td>
-                  <td className="num">
-                    {formatFen(o.cashDueFen, locale)}
-                    <br />
-                    <small className="muted">{t(`checkout.method.${o.paymentMethod}`)}</small>
-                  </td>
-                  <td>
-                    <OrderStatusBadge status={o.status} />
-                    {o.status === "pending" ? (
-                      <>
-                        <br />
-                        <small className="muted">{t("checkout.orders.payBy", { at: formatWhen(o.expiresAt, locale) })}</small>
-                      </>
-                    ) : null}
-                  </td>
-                  <td className="nowrap">{formatWhen(o.createdAt, locale)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          className="orders-table"
+          rows={orders.rows}
+          rowKey={(o) => o.id}
+          columns={[
+            { header: t("checkout.col.orderNo"), className: "mono", cell: (o) => <Link to={`/enterprise/orders/${o.id}`}>{o.orderNo}</Link> },
+            {
+              header: t("checkout.col.result"),
+              className: "title-cell",
+              cell: (o) => (
+                <>
+                  {o.resultTitle}
+                  <br />
+                  <small className="muted">{o.seller}</small>
+                </>
+              ),
+            },
+            { header: t("checkout.col.mode"), className: "nowrap", cell: (o) => t(`mode.${o.mode}`) },
+            { header: t("checkout.col.price"), numeric: true, cell: (o) => formatFen(o.priceFen, locale) },
+            { header: t("checkout.col.voucher"), numeric: true, cell: (o) => (o.voucherPartFen > 0 ? formatFen(o.voucherPartFen, locale) : "—") },
+            {
+              header: t("checkout.col.cash"),
+              numeric: true,
+              cell: (o) => (
+                <>
+                  {formatFen(o.cashDueFen, locale)}
+                  <br />
+                  <small className="muted">{t(`checkout.method.${o.paymentMethod}`)}</small>
+                </>
+              ),
+            },
+            {
+              header: t("checkout.col.status"),
+              cell: (o) => (
+                <>
+                  <OrderStatusBadge status={o.status} />
+                  {o.status === "pending" ? (
+                    <>
+                      <br />
+                      <small className="muted">{t("checkout.orders.payBy", { at: formatWhen(o.expiresAt, locale) })}</small>
+                    </>
+                  ) : null}
+                </>
+              ),
+            },
+            { header: t("checkout.col.placedAt"), className: "nowrap", cell: (o) => formatWhen(o.createdAt, locale) },
+          ]}
+        />
       )}
-      {pages > 1 ? (
-        <nav className="pager" aria-label={t("checkout.orders.pages")}>
-          {page > 1 ? <Link to={`?${new URLSearchParams({ ...(status ? { status } : {}), page: String(page - 1) })}`}>{t("checkout.orders.prev")}</Link> : null}
-          <span>{t("checkout.orders.pageOf", { page, pages })}</span>
-          {page < pages ? <Link to={`?${new URLSearchParams({ ...(status ? { status } : {}), page: String(page + 1) })}`}>{t("checkout.orders.next")}</Link> : null}
-        </nav>
-      ) : null}
+      <Pager
+        page={page}
+        pages={pages}
+        href={(p) => `?${new URLSearchParams({ ...(status ? { status } : {}), page: String(p) })}`}
+        label={t("checkout.orders.pages")}
+        text={{ prev: t("checkout.orders.prev"), next: t("checkout.orders.next"), pageOf: t("checkout.orders.pageOf", { page, pages }) }}
+      />
 
       <section className="panel panel--spaced" id="inquiries" aria-labelledby="inquiries-heading">
         <h2 id="inquiries-heading">{t("checkout.inquiry.mine")}</h2>

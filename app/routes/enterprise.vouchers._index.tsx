@@ -16,6 +16,8 @@ import {
 } from "~/services/vouchers";
 import { APPLICATION_FIELDS } from "~/services/vouchers/form-fields";
 import { requireUser } from "~/session.server";
+import { DataTable } from "~/components/data-table";
+import { ApplicationStatus } from "~/components/vouchers";
 
 export const meta: MetaFunction = ({ matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
@@ -352,31 +354,24 @@ export default function VoucherWallet() {
       {applications.length > 0 ? (
         <section className="panel panel--spaced" aria-labelledby="applications">
           <h2 id="applications">{t("vouchers.apply.mine")}</h2>
-          <div className="table-wrap">
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">{t("vouchers.col.programme")}</th>
-                  <th scope="col">{t("vouchers.col.appliedAt")}</th>
-                  <th scope="col">{t("vouchers.col.status")}</th>
-                  <th scope="col">{t("vouchers.col.note")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {applications.map((a) => (
-                  <tr key={a.id}>
-                    <td>{a.programmeName}</td>
-                    <td>{formatDate(a.createdAt, locale)}</td>
-                    <td>
-                      <span className={`status status--${a.status}`}>{t(`vouchers.applicationStatus.${a.status}`)}</span>
-                      {a.voucherSerial ? <span className="mono"> {a.voucherSerial}</span> : null}
-                    </td>
-                    <td>{a.decisionNote ?? ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={applications}
+            rowKey={(a) => a.id}
+            columns={[
+              { header: t("vouchers.col.programme"), cell: (a) => a.programmeName },
+              { header: t("vouchers.col.appliedAt"), cell: (a) => formatDate(a.createdAt, locale) },
+              {
+                header: t("vouchers.col.status"),
+                cell: (a) => (
+                  <>
+                    <ApplicationStatus status={a.status} />
+                    {a.voucherSerial ? <span className="mono"> {a.voucherSerial}</span> : null}
+                  </>
+                ),
+              },
+              { header: t("vouchers.col.note"), cell: (a) => a.decisionNote ?? "" },
+            ]}
+          />
         </section>
       ) : null}
 

@@ -12,6 +12,7 @@ import { listOrders, ORDERS_PAGE_SIZE } from "~/services/checkout";
 import { requireUser } from "~/session.server";
 import { ORDER_STATUSES, type OrderStatus } from "../../db/schema";
 import { StatusTabs } from "~/components/status-tabs";
+import { DataTable, Pager } from "~/components/data-table";
 
 // The institution's sales: every order for its results, with what the vouchers pay (reimbursed by the bureau) and
 // what comes through the platform (less the platform fee).
@@ -61,54 +62,38 @@ export default function InstitutionOrders() {
       {orders.rows.length === 0 ? (
         <p className="empty">{t("checkout.orders.noSales")}</p>
       ) : (
-        <div className="table-wrap">
-          <table className="data orders-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("checkout.col.orderNo")}</th>
-                <th scope="col">{t("checkout.col.result")}</th>
-                <th scope="col">{t("checkout.col.buyer")}</th>
-                <th scope="col">{t("checkout.col.mode")}</th>
-                <th scope="col" className="num">
-                  {t("checkout.col.price")}
-                </th>
-                <th scope="col" className="num">
-                  {t("checkout.col.voucher")}
-                </th>
-                <th scope="col">{t("checkout.col.status")}</th>
-                <th scope="col">{t("checkout.col.contract")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {orders.rows.map((o) => (
-                <tr key={o.id}>
-                  <td className="mono">
-                    <Link to={`/institution/orders/${o.id}`}>{o.orderNo}</Link>
-                  </td>
-                  <td className="title-cell">{o.resultTitle}</td>
-                  <td>{o.buyer}</td>
-                  <td className="nowrap">{t(`mode.${o.mode}`)}</td>
-                  <td className="num">{formatFen(o.priceFen, locale)}</td>
-                  <td className="num">{o.voucherPartFen > 0 ? formatFen(o.voucherPartFen, locale) : "—"}</td>
-                  <td>
-                    <OrderStatusBadge status={o.status} />
-                    <br />
-                    <small className="muted">{formatWhen(o.paidAt ?? o.createdAt, locale)}</small>
-                  </td>
-                  <td className="mono">{o.contractNo ?? "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          className="orders-table"
+          rows={orders.rows}
+          rowKey={(o) => o.id}
+          columns={[
+            { header: t("checkout.col.orderNo"), className: "mono", cell: (o) => <Link to={`/institution/orders/${o.id}`}>{o.orderNo}</Link> },
+            { header: t("checkout.col.result"), className: "title-cell", cell: (o) => o.resultTitle },
+            { header: t("checkout.col.buyer"), cell: (o) => o.buyer },
+            { header: t("checkout.col.mode"), className: "nowrap", cell: (o) => t(`mode.${o.mode}`) },
+            { header: t("checkout.col.price"), numeric: true, cell: (o) => formatFen(o.priceFen, locale) },
+            { header: t("checkout.col.voucher"), numeric: true, cell: (o) => (o.voucherPartFen > 0 ? formatFen(o.voucherPartFen, locale) : "—") },
+            {
+              header: t("checkout.col.status"),
+              cell: (o) => (
+                <>
+                  <OrderStatusBadge status={o.status} />
+                  <br />
+                  <small className="muted">{formatWhen(o.paidAt ?? o.createdAt, locale)}</small>
+                </>
+              ),
+            },
+            { header: t("checkout.col.contract"), className: "mono", cell: (o) => o.contractNo ?? "—" },
+          ]}
+        />
       )}
-      {pages > 1 ? (
-        <nav className="pager" aria-label={t("checkout.orders.pages")}>
-          {page > 1 ? <Link to={link(page - 1)}>{t("checkout.orders.prev")}</Link> : null}
-          <span>{t("checkout.orders.pageOf", { page, pages })}</span>
-          {page < pages ? <Link to={link(page + 1)}>{t("checkout.orders.next")}</Link> : null}
-        </nav>
-      ) : null}
+      <Pager
+        page={page}
+        pages={pages}
+        href={link}
+        label={t("checkout.orders.pages")}
+        text={{ prev: t("checkout.orders.prev"), next: t("checkout.orders.next"), pageOf: t("checkout.orders.pageOf", { page, pages }) }}
+      />
     </div>
   );
 }
