@@ -7,6 +7,7 @@ import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { listProgrammes } from "~/services/vouchers";
 import { requireUser } from "~/session.server";
+import { DataTable } from "~/components/data-table";
 
 export const meta: MetaFunction = ({ matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
@@ -87,69 +88,59 @@ export default function BureauVoucherProgrammes() {
         {programmes.length === 0 ? (
           <p className="empty">{t("vouchers.bureau.none")}</p>
         ) : (
-          <div className="table-wrap">
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">{t("vouchers.col.programme")}</th>
-                  <th scope="col">{t("vouchers.col.terms")}</th>
-                  <th scope="col">{t("vouchers.programme.budgetUse")}</th>
-                  <th scope="col" className="num">
-                    {t("vouchers.programme.issued")}
-                  </th>
-                  <th scope="col" className="num">
-                    {t("vouchers.programme.redeemed")}
-                  </th>
-                  <th scope="col" className="num">
-                    {t("vouchers.programme.pending")}
-                  </th>
-                  <th scope="col">{t("vouchers.col.status")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {programmes.map((p) => {
-                  const issuedShare = (p.totalBudgetFen - p.remainingBudgetFen) / p.totalBudgetFen;
-                  return (
-                    <tr key={p.id}>
-                      <td>
-                        <Link to={`/bureau/vouchers/${p.id}`}>{p.name}</Link>
-                        <br />
-                        <small className="kpi__label">
-                          {p.validFrom} – {p.validTo}
-                        </small>
-                      </td>
-                      <td>
-                        {t("vouchers.programme.termsLine", {
-                          amount: formatFen(p.voucherAmountFen, locale),
-                          coverage: percent(p.coverageBps),
-                          cap: formatFen(p.yearlyCapFen, locale),
-                        })}
-                      </td>
-                      <td>
-                        <div className="voucher-budget">
-                          <span className="voucher-budget__track" aria-hidden>
-                            <span className="voucher-budget__bar" style={{ width: `${Math.min(100, issuedShare * 100)}%` }} />
-                          </span>
-                          <small>
-                            {t("vouchers.programme.remainingOf", {
-                              remaining: formatFen(p.remainingBudgetFen, locale),
-                              total: formatFen(p.totalBudgetFen, locale),
-                            })}
-                          </small>
-                        </div>
-                      </td>
-                      <td className="num">{p.vouchersIssued}</td>
-                      <td className="num">{formatFen(p.redeemedFen, locale)}</td>
-                      <td className="num">{p.pendingApplications}</td>
-                      <td>
-                        <span className={`status status--${p.status}`}>{t(`vouchers.programmeStatus.${p.status}`)}</span>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={programmes}
+            rowKey={(p) => p.id}
+            columns={[
+              {
+                header: t("vouchers.col.programme"),
+                cell: (p) => (
+                  <>
+                    <Link to={`/bureau/vouchers/${p.id}`}>{p.name}</Link>
+                    <br />
+                    <small className="kpi__label">
+                      {p.validFrom} – {p.validTo}
+                    </small>
+                  </>
+                ),
+              },
+              {
+                header: t("vouchers.col.terms"),
+                cell: (p) =>
+                  t("vouchers.programme.termsLine", {
+                    amount: formatFen(p.voucherAmountFen, locale),
+                    coverage: percent(p.coverageBps),
+                    cap: formatFen(p.yearlyCapFen, locale),
+                  }),
+              },
+              {
+                header: t("vouchers.programme.budgetUse"),
+                cell: (p) => (
+                  <div className="voucher-budget">
+                    <span className="voucher-budget__track" aria-hidden>
+                      <span
+                        className="voucher-budget__bar"
+                        style={{ width: `${Math.min(100, ((p.totalBudgetFen - p.remainingBudgetFen) / p.totalBudgetFen) * 100)}%` }}
+                      />
+                    </span>
+                    <small>
+                      {t("vouchers.programme.remainingOf", {
+                        remaining: formatFen(p.remainingBudgetFen, locale),
+                        total: formatFen(p.totalBudgetFen, locale),
+                      })}
+                    </small>
+                  </div>
+                ),
+              },
+              { header: t("vouchers.programme.issued"), numeric: true, cell: (p) => p.vouchersIssued },
+              { header: t("vouchers.programme.redeemed"), numeric: true, cell: (p) => formatFen(p.redeemedFen, locale) },
+              { header: t("vouchers.programme.pending"), numeric: true, cell: (p) => p.pendingApplications },
+              {
+                header: t("vouchers.col.status"),
+                cell: (p) => <span className={`status status--${p.status}`}>{t(`vouchers.programmeStatus.${p.status}`)}</span>,
+              },
+            ]}
+          />
         )}
       </section>
     </div>

@@ -378,36 +378,18 @@ export default function VoucherWallet() {
       {wallet.history.length > 0 ? (
         <section className="panel panel--spaced" aria-labelledby="history">
           <h2 id="history">{t("vouchers.wallet.history")}</h2>
-          <div className="table-wrap">
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">{t("vouchers.col.time")}</th>
-                  <th scope="col">{t("vouchers.col.serial")}</th>
-                  <th scope="col">{t("vouchers.col.movement")}</th>
-                  <th scope="col">{t("vouchers.col.order")}</th>
-                  <th scope="col" className="num">
-                    {t("vouchers.col.available")}
-                  </th>
-                  <th scope="col" className="num">
-                    {t("vouchers.col.held")}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {wallet.history.map((m) => (
-                  <tr key={`${m.transactionId}-${m.voucherId}`}>
-                    <td className="nowrap">{formatDate(m.at, locale)}</td>
-                    <td className="mono nowrap">{m.serial}</td>
-                    <td className="nowrap">{t(`vouchers.movement.${m.kind}`)}</td>
-                    <td>{m.orderId ? `#${m.orderId}` : ""}</td>
-                    <td className="num">{signedFen(m.availableDeltaFen, locale)}</td>
-                    <td className="num">{signedFen(m.heldDeltaFen, locale)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={wallet.history}
+            rowKey={(m) => `${m.transactionId}-${m.voucherId}`}
+            columns={[
+              { header: t("vouchers.col.time"), className: "nowrap", cell: (m) => formatDate(m.at, locale) },
+              { header: t("vouchers.col.serial"), className: "mono nowrap", cell: (m) => m.serial },
+              { header: t("vouchers.col.movement"), className: "nowrap", cell: (m) => t(`vouchers.movement.${m.kind}`) },
+              { header: t("vouchers.col.order"), cell: (m) => (m.orderId ? `#${m.orderId}` : "") },
+              { header: t("vouchers.col.available"), numeric: true, cell: (m) => signedFen(m.availableDeltaFen, locale) },
+              { header: t("vouchers.col.held"), numeric: true, cell: (m) => signedFen(m.heldDeltaFen, locale) },
+            ]}
+          />
         </section>
       ) : null}
     </div>
