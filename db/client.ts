@@ -46,7 +46,10 @@ const types = {
 
 type Sql = postgres.Sql<{ int8: number; date: string }>;
 
-function connect(url: string | undefined, options: { max: number; host?: string; port?: number; database?: string; user?: string }): Sql {
+function connect(
+  url: string | undefined,
+  options: { max: number; host?: string; port?: number; database?: string; user?: string; max_lifetime?: number | null },
+): Sql {
   const settings = { ...options, types, ...(url ? {} : { ssl: false as const }), onnotice: () => {}, connection: { TimeZone: "UTC" } };
   return url ? postgres(url, settings) : postgres(settings);
 }
@@ -101,7 +104,9 @@ async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
   const server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0 });
   await server.start();
   const [host, port] = server.getServerConn().split(":");
-  const sql = connect(undefined, { host, port: Number(port), database: "postgres", user: "postgres", max: 1 });
+  // PGlite is one backend for the process: a new connection through the socket continues its session, so the named
+  // statements of a closed connection would stay prepared in it. Its one connection is therefore never recycled.
+  const sql = connect(undefined, { host, port: Number(port), database: "postgres", user: "postgres", max: 1, max_lifetime: null });
   const db = kysely(sql);
   return {
     db,
