@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
-import type { DB, FieldCode, Order, OrderCloseReason, OrderEventKind } from "../../../db/schema";
+import type { DB, Order, OrderCloseReason, OrderEventKind } from "../../../db/schema";
 import { recordListingChange } from "../../../search/outbox";
 import { SYSTEM_ACTOR, transition, writeAudit } from "../catalogue/lifecycle";
 import { voidContract } from "../contracts/registry";
@@ -31,16 +31,12 @@ export function assertOrderId(orderId: unknown): asserts orderId is number {
 
 export interface LockedOrder {
   order: Order;
-  /** what completion needs for the contract, read in the same statement */
-  buyerRegion: string | null;
-  field: FieldCode;
   /** the idempotency key given was already recorded for this order */
   keyUsed: boolean;
 }
 
 /**
- * Locks an order for a state change, reading what a completion needs and whether `key` was recorded, in as few round
- * trips as possible. A non-exclusive order is locked straight away (one statement); an exclusive one moves its
+ * Locks an order for a state change, reading whether `key` was recorded, in as few round trips as possible. A non-exclusive order is locked straight away (one statement); an exclusive one moves its
  * result too, so the result's row is locked first, then the order's (the checkout's lock order). Throws CheckoutError
  * "not_found" for an unknown order, "invalid" for a key recorded for another order.
  */
@@ -48,12 +44,8 @@ export async function lockOrder(trx: Kysely<DB>, orderId: number, key: string | 
   assertOrderId(orderId);
   const base = trx
     .selectFrom("orders as o")
-    .innerJoin("organisations as b", "b.id", "o.buyer_organisation_id")
-    .innerJoin("technology_results as r", "r.id", "o.result_id")
     .selectAll("o")
     .select([
-      "b.region as buyer_region",
-      "r.field",
       (eb) =>
         (key === null
           ? sql<number | null>`null::bigint`
@@ -69,11 +61,11 @@ export async function lockOrder(trx: Kysely<DB>, orderId: number, key: string | 
     await trx.selectFrom("technology_results").select("id").where("id", "=", peek.result_id).forUpdate().execute();
     row = await base.forUpdate("o").executeTakeFirstOrThrow();
   }
-  const { buyer_region, field, key_order_id, ...order } = row;
+  const { key_order_id, ...order } = row;
   if (key_order_id !== null && key_order_id !== orderId && key !== null) {
     throw new CheckoutError("invalid", "checkout.error.keyOfOtherOrder", { key }, "idempotencyKey");
   }
-  return { order, buyerRegion: buyer_region, field, keyUsed: key_order_id === orderId };
+  return { order, keyUsed: key_order_id === orderId };
 }
 
 export async function addEvent(
