@@ -215,6 +215,9 @@ async function pgbenchTps(database: string, beforeRun: () => Promise<void>): Pro
     PGUSER: decodeURIComponent(url.username),
     PGPASSWORD: decodeURIComponent(url.password),
     PGDATABASE: database,
+    // The same transport as the checkout's connections: postgres.js uses TLS only when the URL asks for it, while
+    // libpq would try TLS first on its own, and encrypting only the baseline's traffic would slow just the baseline.
+    PGSSLMODE: url.searchParams.get("sslmode") ?? "disable",
   };
   const bin = pgbenchBinary();
   await run(bin, ["-i", "-s", "10", "-q"], env);
@@ -305,7 +308,7 @@ async function main() {
     console.log(`  p50 by step: startCheckout ${p50(phases.start)} ms, session recorded ${p50(phases.session)} ms, signed webhook → markOrderPaid ${p50(phases.webhook)} ms`);
 
     const tps = await pgbenchTps(scratchDb, () => checkpoint(admin));
-    console.log(`pgbench TPC-B (scale 10, 32 clients, 2 threads, ${SECONDS} s): ${tps.toFixed(1)} tps`);
+    console.log(`pgbench TPC-B (scale 10, 32 clients, 2 threads, ${SECONDS} s, sslmode ${new URL(serverUrl as string).searchParams.get("sslmode") ?? "disable"}): ${tps.toFixed(1)} tps`);
 
     const report = await ledgerCheck(handle.db);
     const violations = report.checks.reduce((sum, c) => sum + c.violations, 0);
