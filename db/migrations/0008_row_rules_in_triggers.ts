@@ -5,8 +5,91 @@ import { type Kysely, sql } from "kysely";
 // again for each statement that writes the table: about a sixth of the CPU a checkout cost (docs/decisions/0008). The
 // same rules now run in the tables' BEFORE triggers, whose expressions PL/pgSQL compiles once per session; a broken
 // rule still fails with SQLSTATE 23514 under the constraint's old name, before anything is written.
+
+// An order's terms, in orders_check_terms: the first rule broken, as a CASE's arms.
+const ORDER_TERMS_RULES = `
+        when new.mode is null or new.mode not in ('assignment', 'exclusive_license', 'sole_license', 'nonexclusive_license',
+          'equity', 'development', 'service') then 'orders_mode_check'
+        when new.exclusive is distinct from (new.mode in ('assignment', 'exclusive_license', 'sole_license', 'equity'))
+          then 'orders_check'
+        when not (new.price_fen > 0) then 'orders_price_fen_check'
+        when not (new.voucher_part_fen >= 0) then 'orders_voucher_part_fen_check'
+        when not (new.cash_due_fen >= 0) then 'orders_cash_due_fen_check'
+        when new.voucher_part_fen + new.cash_due_fen <> new.price_fen then 'orders_check1'
+        when new.payment_method is null or new.payment_method not in ('card', 'bank_transfer', 'voucher')
+          then 'orders_payment_method_check'
+        when (new.payment_method = 'voucher') <> (new.cash_due_fen = 0) then 'orders_check2'
+        when (new.voucher_part_fen > 0) <> (new.programme_id is not null) then 'orders_check3'
+        when new.buyer_organisation_id = new.seller_organisation_id then 'orders_check4'`;
+
+// What orders_before_update refused before 0008 and still refuses: changed terms, a status move not allowed, a new session on a closed order.
+const ORDER_CHANGE_GUARD = `
+      if (new.id, new.result_id, new.mode, new.exclusive, new.quote_id, new.buyer_organisation_id, new.buyer_user_id,
+          new.seller_organisation_id, new.price_fen, new.voucher_part_fen, new.cash_due_fen, new.programme_id,
+          new.payment_method, new.created_at)
+         is distinct from (old.id, old.result_id, old.mode, old.exclusive, old.quote_id, old.buyer_organisation_id,
+          old.buyer_user_id, old.seller_organisation_id, old.price_fen, old.voucher_part_fen, old.cash_due_fen,
+          old.programme_id, old.payment_method, old.created_at) then
+        raise exception 'order %: its parties, price and payment split are fixed when it is placed', old.id
+          using errcode = 'CK001';
+      end if;
+      if new.status is distinct from old.status and not (
+           (old.status = 'pending' and new.status in ('completed', 'cancelled', 'expired', 'failed'))
+        or (old.status = 'completed' and new.status = 'refunded')) then
+        raise exception 'order %: status cannot move from % to %', old.id, old.status, new.status using errcode = 'CK002';
+      end if;
+      if old.status <> 'pending' and new.stripe_checkout_session_id is distinct from old.stripe_checkout_session_id then
+        raise exception 'order %: the payment session is fixed once the order is closed', old.id using errcode = 'CK001';
+      end if;`;
+
+// What contracts_guard_change refused before 0008 and still refuses: deletes, changes to a voided contract, changes other than a void.
+const CONTRACT_CHANGE_GUARD = `
+      if tg_op = 'DELETE' then
+        raise exception 'contract % cannot be deleted: void it instead', old.contract_no using errcode = 'P0001';
+      end if;
+      if old.status = 'voided' then
+        raise exception 'contract % is voided and cannot change', old.contract_no using errcode = 'P0001';
+      end if;
+      if (new.id, new.contract_no, new.certificate_no, new.signed_on, new.type, new.field, new.seller, new.seller_type,
+          new.seller_organisation_id, new.buyer, new.buyer_organisation_id, new.buyer_region, new.amount_fen,
+          new.technical_income_fen, new.source, new.order_id, new.registered_by, new.registered_at)
+        is distinct from
+         (old.id, old.contract_no, old.certificate_no, old.signed_on, old.type, old.field, old.seller, old.seller_type,
+          old.seller_organisation_id, old.buyer, old.buyer_organisation_id, old.buyer_region, old.amount_fen,
+          old.technical_income_fen, old.source, old.order_id, old.registered_by, old.registered_at) then
+        raise exception 'contract % is registered: only voiding may change it', old.contract_no using errcode = 'P0001';
+      end if;`;
+
+// ledger_entries_before_insert's posting as 0006 wrote it: the account's balance moves, or the error says what is missing.
+const ENTRY_POSTING = `
+      update ledger_accounts
+         set balance = balance + case when normal_side = 'debit' then new.amount else -new.amount end,
+             version = version + 1
+       where id = new.account_id
+         and exists (select 1 from ledger_transactions where id = new.transaction_id and created_txid = txid_current())
+      returning balance, version into new.balance_after, new.account_version;
+      if found then
+        return new;
+      end if;
+      if not exists (select 1 from ledger_transactions where id = new.transaction_id) then
+        raise exception 'ledger: transaction % does not exist', new.transaction_id using errcode = '23503';
+      end if;
+      if not exists (select 1 from ledger_transactions where id = new.transaction_id and created_txid = txid_current()) then
+        raise exception 'ledger: transaction % is closed; entries join a transaction only when it is posted', new.transaction_id
+          using errcode = 'LG003';
+      end if;
+      raise exception 'ledger: account % does not exist', new.account_id using errcode = '23503';`;
+
+// A contract's certificate number, as 0003 assigns it.
+const CERTIFICATE_NUMBER = `
+      if new.certificate_no is null then
+        seq := nextval('contract_certificate_seq')::text;
+        new.certificate_no := to_char(new.registered_at at time zone 'Asia/Shanghai', 'YYYY') || '410300'
+          || lpad(seq, greatest(6, length(seq)), '0');
+      end if;`;
+
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql`
+  await sql.raw(`
     create function raise_check_violation(p_table text, p_constraint text) returns void language plpgsql as $$
     begin
       raise exception 'new row for relation "%" violates check constraint "%"', p_table, p_constraint
@@ -104,11 +187,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       if v_failed is not null then
         perform raise_check_violation('contracts', v_failed);
       end if;
-      if new.certificate_no is null then
-        seq := nextval('contract_certificate_seq')::text;
-        new.certificate_no := to_char(new.registered_at at time zone 'Asia/Shanghai', 'YYYY') || '410300'
-          || lpad(seq, greatest(6, length(seq)), '0');
-      end if;
+      ${CERTIFICATE_NUMBER}
       return new;
     end $$;
 
@@ -116,21 +195,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     declare
       v_failed text;
     begin
-      if tg_op = 'DELETE' then
-        raise exception 'contract % cannot be deleted: void it instead', old.contract_no using errcode = 'P0001';
-      end if;
-      if old.status = 'voided' then
-        raise exception 'contract % is voided and cannot change', old.contract_no using errcode = 'P0001';
-      end if;
-      if (new.id, new.contract_no, new.certificate_no, new.signed_on, new.type, new.field, new.seller, new.seller_type,
-          new.seller_organisation_id, new.buyer, new.buyer_organisation_id, new.buyer_region, new.amount_fen,
-          new.technical_income_fen, new.source, new.order_id, new.registered_by, new.registered_at)
-        is distinct from
-         (old.id, old.contract_no, old.certificate_no, old.signed_on, old.type, old.field, old.seller, old.seller_type,
-          old.seller_organisation_id, old.buyer, old.buyer_organisation_id, old.buyer_region, old.amount_fen,
-          old.technical_income_fen, old.source, old.order_id, old.registered_by, old.registered_at) then
-        raise exception 'contract % is registered: only voiding may change it', old.contract_no using errcode = 'P0001';
-      end if;
+      ${CONTRACT_CHANGE_GUARD}
       v_failed := contracts_rule_broken(new);
       if v_failed is not null then
         perform raise_check_violation('contracts', v_failed);
@@ -142,20 +207,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     declare
       v_failed text;
     begin
-      v_failed := case
-        when new.mode is null or new.mode not in ('assignment', 'exclusive_license', 'sole_license', 'nonexclusive_license',
-          'equity', 'development', 'service') then 'orders_mode_check'
-        when new.exclusive is distinct from (new.mode in ('assignment', 'exclusive_license', 'sole_license', 'equity'))
-          then 'orders_check'
-        when not (new.price_fen > 0) then 'orders_price_fen_check'
-        when not (new.voucher_part_fen >= 0) then 'orders_voucher_part_fen_check'
-        when not (new.cash_due_fen >= 0) then 'orders_cash_due_fen_check'
-        when new.voucher_part_fen + new.cash_due_fen <> new.price_fen then 'orders_check1'
-        when new.payment_method is null or new.payment_method not in ('card', 'bank_transfer', 'voucher')
-          then 'orders_payment_method_check'
-        when (new.payment_method = 'voucher') <> (new.cash_due_fen = 0) then 'orders_check2'
-        when (new.voucher_part_fen > 0) <> (new.programme_id is not null) then 'orders_check3'
-        when new.buyer_organisation_id = new.seller_organisation_id then 'orders_check4'
+      v_failed := case ${ORDER_TERMS_RULES}
         else orders_rule_broken(new)
       end;
       if v_failed is not null then
@@ -168,23 +220,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     declare
       v_failed text;
     begin
-      if (new.id, new.result_id, new.mode, new.exclusive, new.quote_id, new.buyer_organisation_id, new.buyer_user_id,
-          new.seller_organisation_id, new.price_fen, new.voucher_part_fen, new.cash_due_fen, new.programme_id,
-          new.payment_method, new.created_at)
-         is distinct from (old.id, old.result_id, old.mode, old.exclusive, old.quote_id, old.buyer_organisation_id,
-          old.buyer_user_id, old.seller_organisation_id, old.price_fen, old.voucher_part_fen, old.cash_due_fen,
-          old.programme_id, old.payment_method, old.created_at) then
-        raise exception 'order %: its parties, price and payment split are fixed when it is placed', old.id
-          using errcode = 'CK001';
-      end if;
-      if new.status is distinct from old.status and not (
-           (old.status = 'pending' and new.status in ('completed', 'cancelled', 'expired', 'failed'))
-        or (old.status = 'completed' and new.status = 'refunded')) then
-        raise exception 'order %: status cannot move from % to %', old.id, old.status, new.status using errcode = 'CK002';
-      end if;
-      if old.status <> 'pending' and new.stripe_checkout_session_id is distinct from old.stripe_checkout_session_id then
-        raise exception 'order %: the payment session is fixed once the order is closed', old.id using errcode = 'CK001';
-      end if;
+      ${ORDER_CHANGE_GUARD}
       v_failed := orders_rule_broken(new);
       if v_failed is not null then
         perform raise_check_violation('orders', v_failed);
@@ -208,23 +244,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       if not (new.amount <> 0) then
         perform raise_check_violation('ledger_entries', 'ledger_entries_amount_non_zero');
       end if;
-      update ledger_accounts
-         set balance = balance + case when normal_side = 'debit' then new.amount else -new.amount end,
-             version = version + 1
-       where id = new.account_id
-         and exists (select 1 from ledger_transactions where id = new.transaction_id and created_txid = txid_current())
-      returning balance, version into new.balance_after, new.account_version;
-      if found then
-        return new;
-      end if;
-      if not exists (select 1 from ledger_transactions where id = new.transaction_id) then
-        raise exception 'ledger: transaction % does not exist', new.transaction_id using errcode = '23503';
-      end if;
-      if not exists (select 1 from ledger_transactions where id = new.transaction_id and created_txid = txid_current()) then
-        raise exception 'ledger: transaction % is closed; entries join a transaction only when it is posted', new.transaction_id
-          using errcode = 'LG003';
-      end if;
-      raise exception 'ledger: account % does not exist', new.account_id using errcode = '23503';
+      ${ENTRY_POSTING}
     end $$;
     -- CREATE OR REPLACE drops a function's settings; 0006's stays (plans that never fall back to scanning the ledger).
     alter function ledger_entries_before_insert() set enable_seqscan = off;
@@ -240,32 +260,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end $$;
     create trigger order_events_rules before insert or update on order_events
       for each row execute function order_events_check();
-  `.execute(db);
+  `).execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`
+  await sql.raw(`
     drop trigger order_events_rules on order_events;
     drop function order_events_check;
     create or replace function ledger_entries_before_insert() returns trigger language plpgsql as $$
     begin
-      update ledger_accounts
-         set balance = balance + case when normal_side = 'debit' then new.amount else -new.amount end,
-             version = version + 1
-       where id = new.account_id
-         and exists (select 1 from ledger_transactions where id = new.transaction_id and created_txid = txid_current())
-      returning balance, version into new.balance_after, new.account_version;
-      if found then
-        return new;
-      end if;
-      if not exists (select 1 from ledger_transactions where id = new.transaction_id) then
-        raise exception 'ledger: transaction % does not exist', new.transaction_id using errcode = '23503';
-      end if;
-      if not exists (select 1 from ledger_transactions where id = new.transaction_id and created_txid = txid_current()) then
-        raise exception 'ledger: transaction % is closed; entries join a transaction only when it is posted', new.transaction_id
-          using errcode = 'LG003';
-      end if;
-      raise exception 'ledger: account % does not exist', new.account_id using errcode = '23503';
+      ${ENTRY_POSTING}
     end $$;
     alter function ledger_entries_before_insert() set enable_seqscan = off;
     create or replace function ledger_transactions_before_insert() returns trigger language plpgsql as $$
@@ -278,43 +282,14 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     -- constraints below take the rules back.
     create or replace function orders_before_update() returns trigger language plpgsql as $$
     begin
-      if (new.id, new.result_id, new.mode, new.exclusive, new.quote_id, new.buyer_organisation_id, new.buyer_user_id,
-          new.seller_organisation_id, new.price_fen, new.voucher_part_fen, new.cash_due_fen, new.programme_id,
-          new.payment_method, new.created_at)
-         is distinct from (old.id, old.result_id, old.mode, old.exclusive, old.quote_id, old.buyer_organisation_id,
-          old.buyer_user_id, old.seller_organisation_id, old.price_fen, old.voucher_part_fen, old.cash_due_fen,
-          old.programme_id, old.payment_method, old.created_at) then
-        raise exception 'order %: its parties, price and payment split are fixed when it is placed', old.id
-          using errcode = 'CK001';
-      end if;
-      if new.status is distinct from old.status and not (
-           (old.status = 'pending' and new.status in ('completed', 'cancelled', 'expired', 'failed'))
-        or (old.status = 'completed' and new.status = 'refunded')) then
-        raise exception 'order %: status cannot move from % to %', old.id, old.status, new.status using errcode = 'CK002';
-      end if;
-      if old.status <> 'pending' and new.stripe_checkout_session_id is distinct from old.stripe_checkout_session_id then
-        raise exception 'order %: the payment session is fixed once the order is closed', old.id using errcode = 'CK001';
-      end if;
+      ${ORDER_CHANGE_GUARD}
       return new;
     end $$;
     create or replace function orders_check_terms() returns trigger language plpgsql as $$
     declare
       v_failed text;
     begin
-      v_failed := case
-        when new.mode is null or new.mode not in ('assignment', 'exclusive_license', 'sole_license', 'nonexclusive_license',
-          'equity', 'development', 'service') then 'orders_mode_check'
-        when new.exclusive is distinct from (new.mode in ('assignment', 'exclusive_license', 'sole_license', 'equity'))
-          then 'orders_check'
-        when not (new.price_fen > 0) then 'orders_price_fen_check'
-        when not (new.voucher_part_fen >= 0) then 'orders_voucher_part_fen_check'
-        when not (new.cash_due_fen >= 0) then 'orders_cash_due_fen_check'
-        when new.voucher_part_fen + new.cash_due_fen <> new.price_fen then 'orders_check1'
-        when new.payment_method is null or new.payment_method not in ('card', 'bank_transfer', 'voucher')
-          then 'orders_payment_method_check'
-        when (new.payment_method = 'voucher') <> (new.cash_due_fen = 0) then 'orders_check2'
-        when (new.voucher_part_fen > 0) <> (new.programme_id is not null) then 'orders_check3'
-        when new.buyer_organisation_id = new.seller_organisation_id then 'orders_check4'
+      v_failed := case ${ORDER_TERMS_RULES}
       end;
       if v_failed is not null then
         raise exception 'new row for relation "orders" violates check constraint "%"', v_failed
@@ -325,32 +300,14 @@ export async function down(db: Kysely<unknown>): Promise<void> {
 
     create or replace function contracts_guard_change() returns trigger language plpgsql as $$
     begin
-      if tg_op = 'DELETE' then
-        raise exception 'contract % cannot be deleted: void it instead', old.contract_no using errcode = 'P0001';
-      end if;
-      if old.status = 'voided' then
-        raise exception 'contract % is voided and cannot change', old.contract_no using errcode = 'P0001';
-      end if;
-      if (new.id, new.contract_no, new.certificate_no, new.signed_on, new.type, new.field, new.seller, new.seller_type,
-          new.seller_organisation_id, new.buyer, new.buyer_organisation_id, new.buyer_region, new.amount_fen,
-          new.technical_income_fen, new.source, new.order_id, new.registered_by, new.registered_at)
-        is distinct from
-         (old.id, old.contract_no, old.certificate_no, old.signed_on, old.type, old.field, old.seller, old.seller_type,
-          old.seller_organisation_id, old.buyer, old.buyer_organisation_id, old.buyer_region, old.amount_fen,
-          old.technical_income_fen, old.source, old.order_id, old.registered_by, old.registered_at) then
-        raise exception 'contract % is registered: only voiding may change it', old.contract_no using errcode = 'P0001';
-      end if;
+      ${CONTRACT_CHANGE_GUARD}
       return new;
     end $$;
     create or replace function contracts_before_insert() returns trigger language plpgsql as $$
     declare
       seq text;
     begin
-      if new.certificate_no is null then
-        seq := nextval('contract_certificate_seq')::text;
-        new.certificate_no := to_char(new.registered_at at time zone 'Asia/Shanghai', 'YYYY') || '410300'
-          || lpad(seq, greatest(6, length(seq)), '0');
-      end if;
+      ${CERTIFICATE_NUMBER}
       return new;
     end $$;
     alter function contracts_before_insert() rename to contracts_assign_certificate;
@@ -401,5 +358,5 @@ export async function down(db: Kysely<unknown>): Promise<void> {
       add constraint contracts_void_reason_check check (void_reason is null or length(btrim(void_reason)) > 0);
     drop function order_events_rule_broken, ledger_transactions_rule_broken, orders_rule_broken, contracts_rule_broken,
       raise_check_violation;
-  `.execute(db);
+  `).execute(db);
 }
