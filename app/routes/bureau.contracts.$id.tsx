@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LinksFunction, type Loade
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import chartsStylesheet from "~/components/charts/charts.css?url";
 import { ErrorSummary, TextAreaField } from "~/components/form";
+import { PageHead } from "~/components/page-head";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
@@ -61,20 +62,22 @@ export default function ContractDetail() {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("contracts.detail.title", { contract_no: c.contract_no })}</h1>
-          <p className="kpi__label">
+      <PageHead
+        title={<>{t("contracts.detail.title", { contract_no: c.contract_no })}</>}
+        intro={
+          <>
             {t("contracts.col.certificate_no")} <span className="mono">{c.certificate_no}</span> ·{" "}
             <span className={`status status--${c.status}`}>{t(`contracts.status.${c.status}`)}</span>
-          </p>
-        </div>
-        <div className="page-head__actions">
-          <Link className="button button--ghost" to="/bureau/contracts">
-            {t("contracts.detail.back")}
-          </Link>
-        </div>
-      </div>
+          </>
+        }
+        actions={
+          <>
+            <Link className="button button--ghost" to="/bureau/contracts">
+              {t("contracts.detail.back")}
+            </Link>
+          </>
+        }
+      />
       {search.get("registered") ? (
         <p className="success" role="status">
           {t("contracts.new.done", { certificate: c.certificate_no })}

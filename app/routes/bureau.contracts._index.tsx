@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { CONTRACT_SOURCES, CONTRACT_TYPES, FIELD_CODES, SELLER_TYPES } from "../../db/schema";
 import chartsStylesheet from "~/components/charts/charts.css?url";
+import { PageHead } from "~/components/page-head";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
@@ -76,23 +77,23 @@ export default function ContractRegistry() {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("contracts.title")}</h1>
-          <p className="kpi__label">{t("contracts.intro")}</p>
-        </div>
-        <div className="page-head__actions">
-          <Link className="button" to="/bureau/contracts/new">
-            {t("contracts.register")}
-          </Link>
-          <Link className="button button--ghost" to="/bureau/contracts/import">
-            {t("contracts.import")}
-          </Link>
-          <Link className="button button--ghost" to="/bureau/dashboard">
-            {t("nav.dashboard")}
-          </Link>
-        </div>
-      </div>
+      <PageHead
+        title={t("contracts.title")}
+        intro={t("contracts.intro")}
+        actions={
+          <>
+            <Link className="button" to="/bureau/contracts/new">
+              {t("contracts.register")}
+            </Link>
+            <Link className="button button--ghost" to="/bureau/contracts/import">
+              {t("contracts.import")}
+            </Link>
+            <Link className="button button--ghost" to="/bureau/dashboard">
+              {t("nav.dashboard")}
+            </Link>
+          </>
+        }
+      />
 
       <Form method="get" className="filters" aria-label={t("contracts.filter")}>
         <div className="field filters__q">

@@ -5,6 +5,7 @@ import chartsStylesheet from "~/components/charts/charts.css?url";
 import { BarList } from "~/components/charts/bar-list";
 import { BreakdownTable, GrowthBadge, Money } from "~/components/charts/breakdown";
 import { DonutChart } from "~/components/charts/donut-chart";
+import { PageHead } from "~/components/page-head";
 import { SortableTable, type Column } from "~/components/charts/sortable-table";
 import { TrendChart } from "~/components/charts/trend-chart";
 import { getDb } from "~/db.server";
@@ -125,22 +126,24 @@ export default function Dashboard() {
 
   return (
     <div className="bureau-dashboard">
-      <div className="page-head">
-        <div>
-          <h1>{t("dashboard.title")}</h1>
-          <p className="kpi__label">
+      <PageHead
+        title={t("dashboard.title")}
+        intro={
+          <>
             {t("dashboard.range")}：{periodLabel(range, locale)}
-          </p>
-        </div>
-        <div className="page-head__actions">
-          <Link className="button button--ghost" to={`/bureau/dashboard/report?${rangeQuery(range)}`}>
-            {t("dashboard.print")}
-          </Link>
-          <Link className="button button--ghost" to="/bureau/contracts">
-            {t("nav.contracts")}
-          </Link>
-        </div>
-      </div>
+          </>
+        }
+        actions={
+          <>
+            <Link className="button button--ghost" to={`/bureau/dashboard/report?${rangeQuery(range)}`}>
+              {t("dashboard.print")}
+            </Link>
+            <Link className="button button--ghost" to="/bureau/contracts">
+              {t("nav.contracts")}
+            </Link>
+          </>
+        }
+      />
 
       <Form method="get" className="range-form" aria-label={t("dashboard.range")}>
         <div className="field">

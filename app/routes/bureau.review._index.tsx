@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
+import { PageHead } from "~/components/page-head";
 import { formatDateTime } from "~/components/catalogue/format";
 import "~/components/catalogue/catalogue.css";
 import { getDb } from "~/db.server";
@@ -46,15 +47,15 @@ export default function ReviewQueue() {
 
   return (
     <>
-      <div className="page-head">
-        <div>
-          <h1>{t("catalogue.review.title")}</h1>
-          <p>{t("catalogue.review.intro")}</p>
-        </div>
-        <p>
-          <strong>{t("catalogue.review.waiting", { count: total })}</strong>
-        </p>
-      </div>
+      <PageHead
+        title={t("catalogue.review.title")}
+        intro={t("catalogue.review.intro")}
+        aside={
+          <p>
+            <strong>{t("catalogue.review.waiting", { count: total })}</strong>
+          </p>
+        }
+      />
       {doneKey ? (
         <p className="flash" role="status">
           {t(doneKey)}

@@ -9,6 +9,7 @@ import { approveApplication, getProgramme, listApplications, rejectApplication, 
 import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
 import { ApplicationStatus } from "~/components/vouchers";
+import { PageHead } from "~/components/page-head";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
@@ -90,10 +91,10 @@ export default function VoucherProgrammeDetail() {
       <p>
         <Link to="/bureau/vouchers">← {t("vouchers.bureau.title")}</Link>
       </p>
-      <div className="page-head">
-        <div>
-          <h1>{p.name}</h1>
-          <p className="kpi__label">
+      <PageHead
+        title={p.name}
+        intro={
+          <>
             {t("vouchers.programme.termsLine", {
               amount: formatFen(p.voucherAmountFen, locale),
               coverage: percent(p.coverageBps),
@@ -101,19 +102,22 @@ export default function VoucherProgrammeDetail() {
             })}
             {" · "}
             {p.validFrom} – {p.validTo}
-          </p>
-          <p className="result-card__modes">{p.qualifyingModes.map((m) => t(`mode.${m}`)).join(" · ")}</p>
-        </div>
-        <div className="page-head__actions">
-          <span className={`status status--${p.status}`}>{t(`vouchers.programmeStatus.${p.status}`)}</span>
-          <Form method="post">
-            <input type="hidden" name="intent" value={p.status === "open" ? "close" : "open"} />
-            <button type="submit" className="button button--ghost" disabled={busy}>
-              {t(p.status === "open" ? "vouchers.programme.close" : "vouchers.programme.reopen")}
-            </button>
-          </Form>
-        </div>
-      </div>
+          </>
+        }
+        actions={
+          <>
+            <span className={`status status--${p.status}`}>{t(`vouchers.programmeStatus.${p.status}`)}</span>
+            <Form method="post">
+              <input type="hidden" name="intent" value={p.status === "open" ? "close" : "open"} />
+              <button type="submit" className="button button--ghost" disabled={busy}>
+                {t(p.status === "open" ? "vouchers.programme.close" : "vouchers.programme.reopen")}
+              </button>
+            </Form>
+          </>
+        }
+      >
+        <p className="result-card__modes">{p.qualifyingModes.map((m) => t(`mode.${m}`)).join(" · ")}</p>
+      </PageHead>
       {search.get("created") ? (
         <p className="notice" role="status">
           {t("vouchers.bureau.created")}

@@ -8,6 +8,7 @@ import { useLocale, useT } from "~/i18n/context";
 import { listProgrammes } from "~/services/vouchers";
 import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
+import { PageHead } from "~/components/page-head";
 
 export const meta: MetaFunction = ({ matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
@@ -43,20 +44,20 @@ export default function BureauVoucherProgrammes() {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("vouchers.bureau.title")}</h1>
-          <p className="kpi__label">{t("vouchers.bureau.intro")}</p>
-        </div>
-        <div className="page-head__actions">
-          <Link className="button" to="/bureau/vouchers/new">
-            {t("vouchers.bureau.new")}
-          </Link>
-          <Link className="button button--ghost" to="/bureau/vouchers/reimbursement">
-            {t("vouchers.reimbursement.title")}
-          </Link>
-        </div>
-      </div>
+      <PageHead
+        title={t("vouchers.bureau.title")}
+        intro={t("vouchers.bureau.intro")}
+        actions={
+          <>
+            <Link className="button" to="/bureau/vouchers/new">
+              {t("vouchers.bureau.new")}
+            </Link>
+            <Link className="button button--ghost" to="/bureau/vouchers/reimbursement">
+              {t("vouchers.reimbursement.title")}
+            </Link>
+          </>
+        }
+      />
       {search.get("created") ? (
         <p className="notice" role="status">
           {t("vouchers.bureau.created")}

@@ -1,6 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
+import { PageHead } from "~/components/page-head";
 import "~/styles/vouchers.css";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, formatFen, isLocale, translator, type Locale } from "~/i18n";
@@ -88,12 +89,10 @@ export default function Reimbursement() {
       <p>
         <Link to="/bureau/vouchers">← {t("vouchers.bureau.title")}</Link>
       </p>
-      <div className="page-head">
-        <div>
-          <h1>{t("vouchers.reimbursement.title")}</h1>
-          <p className="kpi__label">{t("vouchers.reimbursement.intro")}</p>
-        </div>
-      </div>
+      <PageHead
+        title={t("vouchers.reimbursement.title")}
+        intro={t("vouchers.reimbursement.intro")}
+      />
       {search.get("batch") ? (
         <p className="notice" role="status">
           {t("vouchers.reimbursement.batchMade")}

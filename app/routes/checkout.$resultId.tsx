@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import "~/components/charts/charts.css";
+import { PageHead } from "~/components/page-head";
 import { fenToInput, formatDay, messageText } from "~/components/checkout/format";
 import { MoneyBreakdown } from "~/components/checkout/order-bits";
 import { errorToWire, toWire } from "~/components/checkout/wire";
@@ -182,12 +183,10 @@ function CheckoutForm({ loaded, actionData, submitting }: { loaded: Loaded; acti
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("checkout.title")}</h1>
-          <p className="kpi__label">{t("checkout.intro")}</p>
-        </div>
-      </div>
+      <PageHead
+        title={t("checkout.title")}
+        intro={t("checkout.intro")}
+      />
       <ErrorSummary formError={actionData?.formError ? messageText(t, locale, actionData.formError) : null} items={summaryItems} focusKey={actionData} />
       <div className="checkout">
         <div>

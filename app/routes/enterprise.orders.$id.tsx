@@ -1,6 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
+import { PageHead } from "~/components/page-head";
 import { formatWhen, messageText } from "~/components/checkout/format";
 import { BankInstructions, OrderHistory, OrderReceipt, OrderStatusBadge } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
@@ -68,24 +69,26 @@ export default function EnterpriseOrder() {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("checkout.order.title", { no: order.orderNo })}</h1>
-          <p className="kpi__label">
+      <PageHead
+        title={<>{t("checkout.order.title", { no: order.orderNo })}</>}
+        intro={
+          <>
             <OrderStatusBadge status={order.status} /> {order.resultTitle}
-          </p>
-        </div>
-        <div className="page-head__actions no-print">
-          <Link className="button button--ghost" to="/enterprise/orders">
-            {t("checkout.order.back")}
-          </Link>
-          {order.status === "completed" ? (
-            <button type="button" className="button button--ghost" onClick={() => window.print()}>
-              {t("checkout.order.print")}
-            </button>
-          ) : null}
-        </div>
-      </div>
+          </>
+        }
+        actions={
+          <>
+            <Link className="button button--ghost" to="/enterprise/orders">
+              {t("checkout.order.back")}
+            </Link>
+            {order.status === "completed" ? (
+              <button type="button" className="button button--ghost" onClick={() => window.print()}>
+                {t("checkout.order.print")}
+              </button>
+            ) : null}
+          </>
+        }
+      />
 
       {search.get("done") && order.status === "completed" ? (
         <p className="success" role="status">

@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
+import { PageHead } from "~/components/page-head";
 import { formatDay, formatWhen, messageText } from "~/components/checkout/format";
 import { OrderStatusBadge } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
@@ -64,17 +65,17 @@ export default function EnterpriseOrders() {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("checkout.orders.mine")}</h1>
-          <p className="kpi__label">{t("checkout.orders.mineIntro")}</p>
-        </div>
-        <div className="page-head__actions">
-          <Link className="button button--ghost" to="/results">
-            {t("checkout.orders.browse")}
-          </Link>
-        </div>
-      </div>
+      <PageHead
+        title={t("checkout.orders.mine")}
+        intro={t("checkout.orders.mineIntro")}
+        actions={
+          <>
+            <Link className="button button--ghost" to="/results">
+              {t("checkout.orders.browse")}
+            </Link>
+          </>
+        }
+      />
       {search.get("withdrawn") ? (
         <p className="success" role="status">
           {t("checkout.inquiry.withdrawn")}

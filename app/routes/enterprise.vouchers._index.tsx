@@ -18,6 +18,7 @@ import { APPLICATION_FIELDS } from "~/services/vouchers/form-fields";
 import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
 import { ApplicationStatus } from "~/components/vouchers";
+import { PageHead } from "~/components/page-head";
 
 export const meta: MetaFunction = ({ matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
@@ -96,12 +97,10 @@ export default function VoucherWallet() {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("vouchers.wallet.title")}</h1>
-          <p className="kpi__label">{t("vouchers.wallet.intro")}</p>
-        </div>
-      </div>
+      <PageHead
+        title={t("vouchers.wallet.title")}
+        intro={t("vouchers.wallet.intro")}
+      />
       {search.get("applied") ? (
         <p className="notice" role="status">
           {t("vouchers.apply.done")}

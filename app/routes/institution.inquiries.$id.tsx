@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
+import { PageHead } from "~/components/page-head";
 import { fenToInput, formatDay, formatWhen } from "~/components/checkout/format";
 import { toWire } from "~/components/checkout/wire";
 import { ErrorSummary, TextAreaField, TextField } from "~/components/form";
@@ -85,20 +86,22 @@ export default function InstitutionInquiry() {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("checkout.inquiry.one")}</h1>
-          <p className="kpi__label">
+      <PageHead
+        title={t("checkout.inquiry.one")}
+        intro={
+          <>
             <span className={`status status--${inquiry.status}`}>{t(`checkout.inquiryStatus.${inquiry.status}`)}</span> ·{" "}
             {formatWhen(inquiry.createdAt, locale)}
-          </p>
-        </div>
-        <div className="page-head__actions">
-          <Link className="button button--ghost" to="/institution/inquiries">
-            {t("checkout.inquiry.backToList")}
-          </Link>
-        </div>
-      </div>
+          </>
+        }
+        actions={
+          <>
+            <Link className="button button--ghost" to="/institution/inquiries">
+              {t("checkout.inquiry.backToList")}
+            </Link>
+          </>
+        }
+      />
       {search.get("quoted") ? (
         <p className="success" role="status">
           {t("checkout.quote.done")}

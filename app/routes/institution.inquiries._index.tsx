@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
+import { PageHead } from "~/components/page-head";
 import { formatDay, formatWhen } from "~/components/checkout/format";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
@@ -35,12 +36,10 @@ export default function InstitutionInquiries() {
   const tabs: (InquiryStatus | null)[] = [null, "open", "quoted", "accepted", "declined", "withdrawn"];
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("checkout.inquiry.received")}</h1>
-          <p className="kpi__label">{t("checkout.inquiry.receivedIntro")}</p>
-        </div>
-      </div>
+      <PageHead
+        title={t("checkout.inquiry.received")}
+        intro={t("checkout.inquiry.receivedIntro")}
+      />
       <StatusTabs
         label={t("checkout.orders.filter")}
         current={status}

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import "~/components/charts/charts.css";
+import { PageHead } from "~/components/page-head";
 import { formatWhen } from "~/components/checkout/format";
 import { OrderHistory, OrderReceipt, OrderStatusBadge } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
@@ -36,24 +37,26 @@ export default function InstitutionOrder() {
   const paid = order.status === "completed";
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("checkout.order.title", { no: order.orderNo })}</h1>
-          <p className="kpi__label">
+      <PageHead
+        title={<>{t("checkout.order.title", { no: order.orderNo })}</>}
+        intro={
+          <>
             <OrderStatusBadge status={order.status} /> {order.buyer}
-          </p>
-        </div>
-        <div className="page-head__actions no-print">
-          <Link className="button button--ghost" to="/institution/orders">
-            {t("checkout.orders.backToSales")}
-          </Link>
-          {paid ? (
-            <button type="button" className="button button--ghost" onClick={() => window.print()}>
-              {t("checkout.order.print")}
-            </button>
-          ) : null}
-        </div>
-      </div>
+          </>
+        }
+        actions={
+          <>
+            <Link className="button button--ghost" to="/institution/orders">
+              {t("checkout.orders.backToSales")}
+            </Link>
+            {paid ? (
+              <button type="button" className="button button--ghost" onClick={() => window.print()}>
+                {t("checkout.order.print")}
+              </button>
+            ) : null}
+          </>
+        }
+      />
       {order.status === "pending" ? (
         <p className="notice">
           {t(order.paymentMethod === "bank_transfer" ? "checkout.sale.awaitingBank" : "checkout.sale.awaitingCard", { at: formatWhen(order.expiresAt, locale) })}

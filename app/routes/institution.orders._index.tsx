@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
+import { PageHead } from "~/components/page-head";
 import { formatWhen } from "~/components/checkout/format";
 import { OrderStatusBadge } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
@@ -43,17 +44,17 @@ export default function InstitutionOrders() {
   const link = (p: number) => `?${new URLSearchParams({ ...(status ? { status } : {}), page: String(p) })}`;
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("checkout.orders.sales")}</h1>
-          <p className="kpi__label">{t("checkout.orders.salesIntro")}</p>
-        </div>
-        <div className="page-head__actions">
-          <Link className="button button--ghost" to="/institution/inquiries">
-            {t("checkout.inquiry.received")}
-          </Link>
-        </div>
-      </div>
+      <PageHead
+        title={t("checkout.orders.sales")}
+        intro={t("checkout.orders.salesIntro")}
+        actions={
+          <>
+            <Link className="button button--ghost" to="/institution/inquiries">
+              {t("checkout.inquiry.received")}
+            </Link>
+          </>
+        }
+      />
       <StatusTabs
         label={t("checkout.orders.filter")}
         current={status}

@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { RESULT_STATUSES, type ResultStatus } from "../../db/schema";
+import { PageHead } from "~/components/page-head";
 import { formatDate, messageText } from "~/components/catalogue/format";
 import { PriceList } from "~/components/catalogue/result-preview";
 import { StatusBadge } from "~/components/catalogue/status-badge";
@@ -130,20 +131,20 @@ export default function MyResults() {
 
   return (
     <>
-      <div className="page-head">
-        <div>
-          <h1>{t("catalogue.mine.title")}</h1>
-          <p>{t("catalogue.mine.intro")}</p>
-        </div>
-        <div className="page-head__actions">
-          <Link to="/institution/results/new" className="button">
-            {t("catalogue.mine.new")}
-          </Link>
-          <Link to="/institution/results/import" className="button button--ghost">
-            {t("catalogue.mine.import")}
-          </Link>
-        </div>
-      </div>
+      <PageHead
+        title={t("catalogue.mine.title")}
+        intro={t("catalogue.mine.intro")}
+        actions={
+          <>
+            <Link to="/institution/results/new" className="button">
+              {t("catalogue.mine.new")}
+            </Link>
+            <Link to="/institution/results/import" className="button button--ghost">
+              {t("catalogue.mine.import")}
+            </Link>
+          </>
+        }
+      />
 
       {doneKey ? (
         <p className="flash" role="status">

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
+import { PageHead } from "~/components/page-head";
 import { formatWhen } from "~/components/checkout/format";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
@@ -31,20 +32,20 @@ export default function OperatorHome() {
   const locale = useLocale();
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("checkout.operator.title")}</h1>
-          <p className="kpi__label">{t("checkout.operator.intro")}</p>
-        </div>
-        <div className="page-head__actions">
-          <Link className="button" to="/operator/transfers">
-            {t("checkout.operator.toTransfers")}
-          </Link>
-          <Link className="button button--ghost" to="/operator/orders">
-            {t("checkout.lookup.title")}
-          </Link>
-        </div>
-      </div>
+      <PageHead
+        title={t("checkout.operator.title")}
+        intro={t("checkout.operator.intro")}
+        actions={
+          <>
+            <Link className="button" to="/operator/transfers">
+              {t("checkout.operator.toTransfers")}
+            </Link>
+            <Link className="button button--ghost" to="/operator/orders">
+              {t("checkout.lookup.title")}
+            </Link>
+          </>
+        }
+      />
       <section className="kpis" aria-label={t("checkout.operator.figures")}>
         <div className="kpi">
           <p className="kpi__label">{t("checkout.operator.awaiting")}</p>

@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
+import { PageHead } from "~/components/page-head";
 import { messageText } from "~/components/checkout/format";
 import { OrderHistory, OrderReceipt, OrderStatusBadge, RefundedNotice } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
@@ -75,19 +76,21 @@ export default function OperatorOrder() {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("checkout.order.title", { no: order.orderNo })}</h1>
-          <p className="kpi__label">
+      <PageHead
+        title={<>{t("checkout.order.title", { no: order.orderNo })}</>}
+        intro={
+          <>
             <OrderStatusBadge status={order.status} /> {order.buyer}
-          </p>
-        </div>
-        <div className="page-head__actions">
-          <Link className="button button--ghost" to="/operator/orders">
-            {t("checkout.lookup.title")}
-          </Link>
-        </div>
-      </div>
+          </>
+        }
+        actions={
+          <>
+            <Link className="button button--ghost" to="/operator/orders">
+              {t("checkout.lookup.title")}
+            </Link>
+          </>
+        }
+      />
       {requested && order.status === "completed" ? (
         <p className="success" role="status">
           {t("checkout.refund.requested", { refund: requested })}

@@ -1,5 +1,6 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { PageHead } from "~/components/page-head";
 import { TextField } from "~/components/form";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
@@ -37,14 +38,16 @@ export default function FindOrder() {
   const t = useT();
   return (
     <div>
-      <div className="page-head">
-        <h1>{t("checkout.lookup.title")}</h1>
-        <div className="page-head__actions">
-          <Link className="button button--ghost" to="/operator">
-            {t("checkout.lookup.back")}
-          </Link>
-        </div>
-      </div>
+      <PageHead
+        title={t("checkout.lookup.title")}
+        actions={
+          <>
+            <Link className="button button--ghost" to="/operator">
+              {t("checkout.lookup.back")}
+            </Link>
+          </>
+        }
+      />
       <Form method="get" className="panel" role="search">
         <TextField
           name="q"

@@ -1,6 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
+import { PageHead } from "~/components/page-head";
 import { fenToInput, messageText } from "~/components/checkout/format";
 import { BankInstructions, OrderHistory, OrderReceipt, OrderStatusBadge, RefundedNotice } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
@@ -126,19 +127,21 @@ export default function TransferOrder() {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("checkout.transfers.one", { reference: order.bankReference })}</h1>
-          <p className="kpi__label">
+      <PageHead
+        title={<>{t("checkout.transfers.one", { reference: order.bankReference })}</>}
+        intro={
+          <>
             <OrderStatusBadge status={order.status} /> {t("checkout.order.title", { no: order.orderNo })} · {order.buyer}
-          </p>
-        </div>
-        <div className="page-head__actions">
-          <Link className="button button--ghost" to="/operator/transfers">
-            {t("checkout.transfers.back")}
-          </Link>
-        </div>
-      </div>
+          </>
+        }
+        actions={
+          <>
+            <Link className="button button--ghost" to="/operator/transfers">
+              {t("checkout.transfers.back")}
+            </Link>
+          </>
+        }
+      />
       {search.get("confirmed") && order.status === "completed" ? (
         <p className="success" role="status">
           {t("checkout.transfers.confirmedDone", { contract: order.contract?.contractNo ?? "" })}

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
+import { PageHead } from "~/components/page-head";
 import { formatWhen } from "~/components/checkout/format";
 import { OrderStatusBadge } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
@@ -38,12 +39,10 @@ export default function Transfers() {
   const locale = useLocale();
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("checkout.transfers.title")}</h1>
-          <p className="kpi__label">{t("checkout.transfers.intro")}</p>
-        </div>
-      </div>
+      <PageHead
+        title={t("checkout.transfers.title")}
+        intro={t("checkout.transfers.intro")}
+      />
       <Form method="get" className="filters" role="search">
         <div className="field filters__q">
           <label htmlFor="transfer-q">{t("checkout.transfers.search")}</label>
