@@ -8,7 +8,7 @@ import express from "express";
 import { closeDatabase, initDatabase } from "../app/db.server";
 import { EnvError, env } from "../app/env.server";
 import { startSearch, stopSearch } from "../app/services/catalogue/search-engine.server";
-import { startCheckoutSweeper, stopCheckoutSweeper } from "../app/services/checkout/sweeper.server";
+import { startDeadlineSweeper, stopDeadlineSweeper } from "../app/services/deadlines/sweeper.server";
 import { seedDemo, isDatabaseEmpty } from "../db/seed";
 import { printProgress } from "../scripts/lib/progress";
 
@@ -35,7 +35,7 @@ async function main() {
   }
 
   await startSearch(handle.db, config);
-  startCheckoutSweeper();
+  startDeadlineSweeper();
 
   const app = express();
   app.disable("x-powered-by");
@@ -69,7 +69,7 @@ async function main() {
     console.log(`${signal}: closing connections and the database…`);
     server.close();
     server.closeAllConnections();
-    await stopCheckoutSweeper();
+    await stopDeadlineSweeper();
     await stopSearch();
     await closeDatabase();
     process.exit(0);
@@ -80,7 +80,7 @@ async function main() {
 
 main().catch(async (error: unknown) => {
   console.error(error instanceof EnvError ? error.message : error);
-  await stopCheckoutSweeper().catch(() => {});
+  await stopDeadlineSweeper().catch(() => {});
   await stopSearch().catch(() => {});
   await closeDatabase().catch(() => {});
   process.exit(1);

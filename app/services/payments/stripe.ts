@@ -20,7 +20,7 @@ const CHECKOUT_SESSION_MAX_SECONDS = 24 * 60 * 60;
  *  would otherwise count against its minimum and refuse the session. */
 export const CHECKOUT_SESSION_SLACK_SECONDS = 60;
 /** With an order deadline (placed + 30 min): the session closes this much later, so it can be created up to five
- *  minutes after the order was placed and still meet Stripe's minimum. Shorter than the checkout's sweeper grace
+ *  minutes after the order was placed and still meet Stripe's minimum. Shorter than the deadline sweeper's grace
  *  (STRIPE_GRACE_MINUTES, 15), so the sweeper never expires an order whose session can still be paid. */
 export const ORDER_DEADLINE_SLACK_SECONDS = 5 * 60;
 

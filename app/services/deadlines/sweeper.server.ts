@@ -1,7 +1,7 @@
 import { getDb } from "../../db.server";
 import { pruneLoginAttempts } from "../accounts/authenticate";
+import { expireLapsedOrders, type SweepResult } from "../checkout/payments";
 import { expireDueVouchers, type ExpiryRun } from "../vouchers/expiry";
-import { expireLapsedOrders, type SweepResult } from "./payments";
 
 // The in-process timer for the market's deadlines: it expires lapsed checkouts (voucher holds released, reservations
 // ended), then vouchers whose validity has ended (their unused balance back to the programme), and deletes old log-in
@@ -17,7 +17,7 @@ interface SweeperState {
   stopped: boolean;
 }
 
-const store = globalThis as typeof globalThis & { __checkoutSweeper?: SweeperState };
+const store = globalThis as typeof globalThis & { __deadlineSweeper?: SweeperState };
 
 export interface SweepRun {
   orders: SweepResult;
@@ -36,16 +36,16 @@ export interface SweeperOptions {
 const VOUCHERS_PER_RUN = 500;
 
 function report(run: SweepRun): void {
-  if (run.orders.expired > 0) console.log(`checkout sweeper: ${run.orders.expired} lapsed order(s) expired`);
-  for (const f of run.orders.failed) console.error(`checkout sweeper: order ${f.orderId} not expired: ${f.error}`);
+  if (run.orders.expired > 0) console.log(`deadline sweeper: ${run.orders.expired} lapsed order(s) expired`);
+  for (const f of run.orders.failed) console.error(`deadline sweeper: order ${f.orderId} not expired: ${f.error}`);
   if (run.vouchers.expired > 0) {
-    console.log(`checkout sweeper: ${run.vouchers.expired} voucher(s) expired, ${run.vouchers.returnedFen} fen back to their programmes`);
+    console.log(`deadline sweeper: ${run.vouchers.expired} voucher(s) expired, ${run.vouchers.returnedFen} fen back to their programmes`);
   }
 }
 
 /** Starts the sweeper (a second call while it runs does nothing). The first sweep runs right away. */
-export function startCheckoutSweeper(options: SweeperOptions = {}): void {
-  if (store.__checkoutSweeper && !store.__checkoutSweeper.stopped) return;
+export function startDeadlineSweeper(options: SweeperOptions = {}): void {
+  if (store.__deadlineSweeper && !store.__deadlineSweeper.stopped) return;
   const onRun = options.onRun ?? report;
   const clock = options.clock ?? (() => new Date());
   const state: SweeperState = { timer: undefined as unknown as NodeJS.Timeout, running: null, stopped: false };
@@ -60,7 +60,7 @@ export function startCheckoutSweeper(options: SweeperOptions = {}): void {
         await pruneLoginAttempts(db, now);
         if (orders.expired > 0 || orders.failed.length > 0 || vouchers.expired > 0) onRun({ orders, vouchers });
       } catch (error) {
-        console.error("checkout sweeper: run failed:", error instanceof Error ? error.message : error);
+        console.error("deadline sweeper: run failed:", error instanceof Error ? error.message : error);
       } finally {
         state.running = null;
       }
@@ -68,16 +68,16 @@ export function startCheckoutSweeper(options: SweeperOptions = {}): void {
   };
   state.timer = setInterval(tick, options.intervalMs ?? SWEEP_INTERVAL_MS);
   state.timer.unref();
-  store.__checkoutSweeper = state;
+  store.__deadlineSweeper = state;
   tick();
 }
 
 /** Stops the sweeper and waits for a run in progress to finish. */
-export async function stopCheckoutSweeper(): Promise<void> {
-  const state = store.__checkoutSweeper;
+export async function stopDeadlineSweeper(): Promise<void> {
+  const state = store.__deadlineSweeper;
   if (!state) return;
   state.stopped = true;
   clearInterval(state.timer);
-  store.__checkoutSweeper = undefined;
+  store.__deadlineSweeper = undefined;
   await state.running;
 }

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from "vitest";
 import { startCheckout } from "../../app/services/checkout";
-import { startCheckoutSweeper, stopCheckoutSweeper, type SweepRun, type SweeperOptions } from "../../app/services/checkout/sweeper.server";
+import { startDeadlineSweeper, stopDeadlineSweeper, type SweepRun, type SweeperOptions } from "../../app/services/deadlines/sweeper.server";
 import { useAppDatabase } from "../helpers/app-db";
 import { describeEachEngine } from "../helpers/db";
 import { asBuyer, balance, createMarket, listedResult, orderRow, resultStatus, voucherFor } from "./checkout-fixtures";
@@ -12,17 +12,17 @@ async function firstRun(options: SweeperOptions = {}): Promise<SweepRun[]> {
   const runs: SweepRun[] = [];
   let done: () => void = () => {};
   const ran = new Promise<void>((resolve) => (done = resolve));
-  startCheckoutSweeper({ intervalMs: 60_000, ...options, onRun: (r) => (runs.push(r), done()) });
-  startCheckoutSweeper(); // a second start while running does nothing
+  startDeadlineSweeper({ intervalMs: 60_000, ...options, onRun: (r) => (runs.push(r), done()) });
+  startDeadlineSweeper(); // a second start while running does nothing
   await ran;
-  await stopCheckoutSweeper();
+  await stopDeadlineSweeper();
   return runs;
 }
 
-describeEachEngine("checkout sweeper", (db, engine) => {
+describeEachEngine("deadline sweeper", (db, engine) => {
   useAppDatabase(db, engine);
   afterEach(async () => {
-    await stopCheckoutSweeper();
+    await stopDeadlineSweeper();
   });
 
   it("expires a lapsed checkout on its first run, releasing the voucher hold and the reservation", async () => {
