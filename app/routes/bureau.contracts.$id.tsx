@@ -63,7 +63,7 @@ export default function ContractDetail() {
   return (
     <div>
       <PageHead
-        title={<>{t("contracts.detail.title", { contract_no: c.contract_no })}</>}
+        title={t("contracts.detail.title", { contract_no: c.contract_no })}
         intro={
           <>
             {t("contracts.col.certificate_no")} <span className="mono">{c.certificate_no}</span> ·{" "}
@@ -71,11 +71,9 @@ export default function ContractDetail() {
           </>
         }
         actions={
-          <>
-            <Link className="button button--ghost" to="/bureau/contracts">
-              {t("contracts.detail.back")}
-            </Link>
-          </>
+          <Link className="button button--ghost" to="/bureau/contracts">
+            {t("contracts.detail.back")}
+          </Link>
         }
       />
       {search.get("registered") ? (

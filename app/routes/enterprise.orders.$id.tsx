@@ -1,9 +1,8 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
-import { PageHead } from "~/components/page-head";
 import { formatWhen, messageText } from "~/components/checkout/format";
-import { BankInstructions, OrderHistory, OrderReceipt, OrderStatusBadge } from "~/components/checkout/order-bits";
+import { BankInstructions, OrderHistory, OrderReceipt, OrderPageHead } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
@@ -69,25 +68,11 @@ export default function EnterpriseOrder() {
 
   return (
     <div>
-      <PageHead
-        title={<>{t("checkout.order.title", { no: order.orderNo })}</>}
-        intro={
-          <>
-            <OrderStatusBadge status={order.status} /> {order.resultTitle}
-          </>
-        }
-        actions={
-          <>
-            <Link className="button button--ghost" to="/enterprise/orders">
-              {t("checkout.order.back")}
-            </Link>
-            {order.status === "completed" ? (
-              <button type="button" className="button button--ghost" onClick={() => window.print()}>
-                {t("checkout.order.print")}
-              </button>
-            ) : null}
-          </>
-        }
+      <OrderPageHead
+        order={order}
+        about={order.resultTitle}
+        back={{ to: "/enterprise/orders", label: t("checkout.order.back") }}
+        printable={order.status === "completed"}
       />
 
       {search.get("done") && order.status === "completed" ? (

@@ -69,11 +69,9 @@ export default function EnterpriseOrders() {
         title={t("checkout.orders.mine")}
         intro={t("checkout.orders.mineIntro")}
         actions={
-          <>
-            <Link className="button button--ghost" to="/results">
-              {t("checkout.orders.browse")}
-            </Link>
-          </>
+          <Link className="button button--ghost" to="/results">
+            {t("checkout.orders.browse")}
+          </Link>
         }
       />
       {search.get("withdrawn") ? (

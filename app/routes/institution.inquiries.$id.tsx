@@ -95,11 +95,9 @@ export default function InstitutionInquiry() {
           </>
         }
         actions={
-          <>
-            <Link className="button button--ghost" to="/institution/inquiries">
-              {t("checkout.inquiry.backToList")}
-            </Link>
-          </>
+          <Link className="button button--ghost" to="/institution/inquiries">
+            {t("checkout.inquiry.backToList")}
+          </Link>
         }
       />
       {search.get("quoted") ? (

@@ -1,9 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import "~/components/charts/charts.css";
-import { PageHead } from "~/components/page-head";
 import { formatWhen } from "~/components/checkout/format";
-import { OrderHistory, OrderReceipt, OrderStatusBadge } from "~/components/checkout/order-bits";
+import { OrderHistory, OrderReceipt, OrderPageHead } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
@@ -37,25 +36,11 @@ export default function InstitutionOrder() {
   const paid = order.status === "completed";
   return (
     <div>
-      <PageHead
-        title={<>{t("checkout.order.title", { no: order.orderNo })}</>}
-        intro={
-          <>
-            <OrderStatusBadge status={order.status} /> {order.buyer}
-          </>
-        }
-        actions={
-          <>
-            <Link className="button button--ghost" to="/institution/orders">
-              {t("checkout.orders.backToSales")}
-            </Link>
-            {paid ? (
-              <button type="button" className="button button--ghost" onClick={() => window.print()}>
-                {t("checkout.order.print")}
-              </button>
-            ) : null}
-          </>
-        }
+      <OrderPageHead
+        order={order}
+        about={order.buyer}
+        back={{ to: "/institution/orders", label: t("checkout.orders.backToSales") }}
+        printable={paid}
       />
       {order.status === "pending" ? (
         <p className="notice">

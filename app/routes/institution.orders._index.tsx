@@ -48,11 +48,9 @@ export default function InstitutionOrders() {
         title={t("checkout.orders.sales")}
         intro={t("checkout.orders.salesIntro")}
         actions={
-          <>
-            <Link className="button button--ghost" to="/institution/inquiries">
-              {t("checkout.inquiry.received")}
-            </Link>
-          </>
+          <Link className="button button--ghost" to="/institution/inquiries">
+            {t("checkout.inquiry.received")}
+          </Link>
         }
       />
       <StatusTabs

@@ -1,10 +1,9 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
-import { PageHead } from "~/components/page-head";
 import { messageText } from "~/components/checkout/format";
-import { OrderHistory, OrderReceipt, OrderStatusBadge, RefundedNotice } from "~/components/checkout/order-bits";
+import { OrderHistory, OrderReceipt, OrderPageHead, RefundedNotice } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { ErrorSummary, TextAreaField } from "~/components/form";
 import { getDb } from "~/db.server";
@@ -76,20 +75,11 @@ export default function OperatorOrder() {
 
   return (
     <div>
-      <PageHead
-        title={<>{t("checkout.order.title", { no: order.orderNo })}</>}
-        intro={
-          <>
-            <OrderStatusBadge status={order.status} /> {order.buyer}
-          </>
-        }
-        actions={
-          <>
-            <Link className="button button--ghost" to="/operator/orders">
-              {t("checkout.lookup.title")}
-            </Link>
-          </>
-        }
+      <OrderPageHead
+        order={order}
+        about={order.buyer}
+        back={{ to: "/operator/orders", label: t("checkout.lookup.title") }}
+        printable={false}
       />
       {requested && order.status === "completed" ? (
         <p className="success" role="status">

@@ -41,11 +41,9 @@ export default function FindOrder() {
       <PageHead
         title={t("checkout.lookup.title")}
         actions={
-          <>
-            <Link className="button button--ghost" to="/operator">
-              {t("checkout.lookup.back")}
-            </Link>
-          </>
+          <Link className="button button--ghost" to="/operator">
+            {t("checkout.lookup.back")}
+          </Link>
         }
       />
       <Form method="get" className="panel" role="search">

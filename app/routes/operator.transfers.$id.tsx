@@ -128,18 +128,16 @@ export default function TransferOrder() {
   return (
     <div>
       <PageHead
-        title={<>{t("checkout.transfers.one", { reference: order.bankReference })}</>}
+        title={t("checkout.transfers.one", { reference: order.bankReference })}
         intro={
           <>
             <OrderStatusBadge status={order.status} /> {t("checkout.order.title", { no: order.orderNo })} · {order.buyer}
           </>
         }
         actions={
-          <>
-            <Link className="button button--ghost" to="/operator/transfers">
-              {t("checkout.transfers.back")}
-            </Link>
-          </>
+          <Link className="button button--ghost" to="/operator/transfers">
+            {t("checkout.transfers.back")}
+          </Link>
         }
       />
       {search.get("confirmed") && order.status === "completed" ? (

@@ -1,4 +1,6 @@
 import { Link } from "@remix-run/react";
+import type { ReactNode } from "react";
+import { PageHead } from "~/components/page-head";
 import { formatFen } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import type { OrderDetail } from "~/services/checkout/queries";
@@ -11,6 +13,46 @@ import "./checkout.css";
 export function OrderStatusBadge({ status }: { status: OrderStatus }) {
   const t = useT();
   return <span className={`status order-status order-status--${status}`}>{t(`checkout.status.${status}`)}</span>;
+}
+
+/**
+ * An order page's title row, for each side of the sale: the order's number and status, what it is about for this
+ * reader (the result, or the buyer), the way back to their list, and printing once the order is a receipt.
+ */
+export function OrderPageHead({
+  order,
+  about,
+  back,
+  printable,
+}: {
+  order: { orderNo: string; status: OrderStatus };
+  about: ReactNode;
+  back: { to: string; label: string };
+  printable: boolean;
+}) {
+  const t = useT();
+  return (
+    <PageHead
+      title={t("checkout.order.title", { no: order.orderNo })}
+      intro={
+        <>
+          <OrderStatusBadge status={order.status} /> {about}
+        </>
+      }
+      actions={
+        <>
+          <Link className="button button--ghost" to={back.to}>
+            {back.label}
+          </Link>
+          {printable ? (
+            <button type="button" className="button button--ghost" onClick={() => window.print()}>
+              {t("checkout.order.print")}
+            </button>
+          ) : null}
+        </>
+      }
+    />
+  );
 }
 
 /** Price, what the vouchers pay and what is paid in cash, as a receipt shows it. */
