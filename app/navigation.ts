@@ -23,8 +23,19 @@ const NAVIGATION: NavItem[] = [
   { to: "/institution/orders", label: "nav.sales", roles: ["institution"] },
   { to: "/institution/inquiries", label: "nav.inquiries", roles: ["institution"] },
   { to: "/operator", label: "nav.operator", roles: ["operator"] },
+  { to: "/operator/payouts", label: "nav.payouts", roles: ["operator"] },
 ];
 
 export function navigationFor(role: OrganisationKind | null): NavItem[] {
   return NAVIGATION.filter((item) => !item.roles || (role !== null && item.roles.includes(role)));
+}
+
+/** The item a page belongs to: the longest whose address is the path or a parent of it ("/" only for the home page). */
+export function currentNavItem(items: readonly NavItem[], pathname: string): NavItem | null {
+  let best: NavItem | null = null;
+  for (const item of items) {
+    const matches = item.to === "/" ? pathname === "/" : pathname === item.to || pathname.startsWith(`${item.to}/`);
+    if (matches && (!best || item.to.length > best.to.length)) best = item;
+  }
+  return best;
 }

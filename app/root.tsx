@@ -5,7 +5,6 @@ import {
   Link,
   Links,
   Meta,
-  NavLink,
   Outlet,
   Scripts,
   ScrollRestoration,
@@ -20,7 +19,7 @@ import { LocaleProvider, useT } from "~/i18n/context";
 import { getLocale } from "~/locale.server";
 import { getSessionUser } from "~/session.server";
 import type { SessionUser } from "~/services/accounts/types";
-import { navigationFor } from "~/navigation";
+import { currentNavItem, navigationFor } from "~/navigation";
 import stylesheet from "~/styles/app.css?url";
 
 export const links: LinksFunction = () => [
@@ -68,6 +67,8 @@ function Header() {
   const location = useLocation();
   const here = location.pathname + location.search;
   const items = navigationFor(user?.role ?? null);
+  // One highlighted item: the operator's payouts are under /operator, and only 机构结算 should light up there.
+  const current = currentNavItem(items, location.pathname);
   return (
     <header className="site-header">
       <div className="site-header__inner">
@@ -77,9 +78,14 @@ function Header() {
         </Link>
         <nav aria-label={t("nav.menu")} className="site-nav">
           {items.map((item) => (
-            <NavLink key={item.to} to={item.to} end={item.to === "/"} className="site-nav__link">
+            <Link
+              key={item.to}
+              to={item.to}
+              className={item === current ? "site-nav__link active" : "site-nav__link"}
+              aria-current={item === current ? "page" : undefined}
+            >
               {t(item.label)}
-            </NavLink>
+            </Link>
           ))}
         </nav>
         <div className="site-header__actions">

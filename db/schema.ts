@@ -163,6 +163,7 @@ export interface DB {
   vouchers: VouchersTable;
   reimbursement_batches: ReimbursementBatchesTable;
   reimbursement_batch_lines: ReimbursementBatchLinesTable;
+  institution_payouts: InstitutionPayoutsTable;
   ledger_accounts: LedgerAccountsTable;
   ledger_transactions: LedgerTransactionsTable;
   ledger_entries: LedgerEntriesTable;
@@ -327,6 +328,17 @@ export interface ReimbursementBatchLinesTable {
   batch_id: number;
   institution_id: number;
   amount_fen: number;
+}
+
+/** 机构结算 (db/migrations/0009_institution_payouts.ts): money the operator sent an institution; never changed. */
+export interface InstitutionPayoutsTable {
+  id: Id;
+  institution_id: number;
+  amount_fen: number;
+  bank_reference: string;
+  note: string | null;
+  paid_by: number;
+  paid_at: CreatedAt;
 }
 
 export const LEDGER_ACCOUNT_PURPOSES = [

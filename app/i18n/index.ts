@@ -3,12 +3,13 @@ import bureau from "./messages/bureau";
 import catalogue from "./messages/catalogue";
 import checkout from "./messages/checkout";
 import common from "./messages/common";
+import payouts from "./messages/payouts";
 import storefront from "./messages/storefront";
 import vouchers from "./messages/vouchers";
 
 // Each capability keeps its strings in app/i18n/messages/<name>.ts ({ "zh-CN": {...}, en: {...} }, same keys);
 // add it to this list.
-const catalogues = [common, auth, bureau, catalogue, vouchers, storefront, checkout];
+const catalogues = [common, auth, bureau, catalogue, vouchers, storefront, checkout, payouts];
 
 export const LOCALES = ["zh-CN", "en"] as const;
 export type Locale = (typeof LOCALES)[number];

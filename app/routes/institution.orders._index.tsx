@@ -10,6 +10,7 @@ import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { listOrders, ORDERS_PAGE_SIZE } from "~/services/checkout";
+import { institutionSettlement } from "~/services/payouts";
 import { requireUser } from "~/session.server";
 import { ORDER_STATUSES, type OrderStatus } from "../../db/schema";
 import { StatusTabs } from "~/components/status-tabs";
@@ -30,12 +31,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const raw = url.searchParams.get("status");
   const status = raw && (ORDER_STATUSES as readonly string[]).includes(raw) ? (raw as OrderStatus) : null;
   const page = Math.max(1, Number(url.searchParams.get("page")) || 1);
-  const orders = await listOrders(await getDb(), { sellerOrganisationId: user.organisationId }, { status, page });
-  return { orders: toWire(orders), status, page, perPage: ORDERS_PAGE_SIZE };
+  const db = await getDb();
+  const [orders, settlement] = await Promise.all([
+    listOrders(db, { sellerOrganisationId: user.organisationId }, { status, page }),
+    institutionSettlement(db, user.organisationId, { limit: 1 }),
+  ]);
+  return { orders: toWire(orders), settlement: settlement ? toWire(settlement) : null, status, page, perPage: ORDERS_PAGE_SIZE };
 }
 
 export default function InstitutionOrders() {
-  const { orders, status, page, perPage } = useLoaderData<typeof loader>();
+  const { orders, settlement, status, page, perPage } = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
   const all = Object.values(orders.counts).reduce((a, b) => a + b, 0);
@@ -53,6 +58,24 @@ export default function InstitutionOrders() {
           </Link>
         }
       />
+      {settlement && (settlement.owedFen > 0 || settlement.paidFen > 0) ? (
+        <section className="kpis settlement-kpis" aria-label={t("payouts.mine.title")}>
+          <div className="kpi">
+            <p className="kpi__label">{t("payouts.mine.owed")}</p>
+            <p className="kpi__value">{formatFen(settlement.owedFen, locale)}</p>
+          </div>
+          <div className="kpi">
+            <p className="kpi__label">{t("payouts.mine.paid")}</p>
+            <p className="kpi__value">{formatFen(settlement.paidFen, locale)}</p>
+            {settlement.payouts[0] ? (
+              <p className="kpi__meta">
+                {t("payouts.mine.recent")} {formatWhen(settlement.payouts[0].paidAt, locale)} · {formatFen(settlement.payouts[0].amountFen, locale)} ·{" "}
+                <span className="mono">{settlement.payouts[0].bankReference}</span>
+              </p>
+            ) : null}
+          </div>
+        </section>
+      ) : null}
       <StatusTabs
         label={t("checkout.orders.filter")}
         current={status}

@@ -11,7 +11,8 @@ import { useLocale, useT } from "~/i18n/context";
 import { listBankTransfers, operatorOverview } from "~/services/checkout";
 import { requireUser } from "~/session.server";
 
-// The operator's start page: what needs doing (bank transfers to confirm, soonest deadline first) and how trade goes.
+// The operator's start page: what needs doing (bank transfers to confirm, soonest deadline first, payouts to make) and
+// how trade goes.
 
 export const meta: MetaFunction = ({ matches }) => {
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
@@ -39,6 +40,9 @@ export default function OperatorHome() {
           <>
             <Link className="button" to="/operator/transfers">
               {t("checkout.operator.toTransfers")}
+            </Link>
+            <Link className="button button--ghost" to="/operator/payouts">
+              {t("payouts.title")}
             </Link>
             <Link className="button button--ghost" to="/operator/orders">
               {t("checkout.lookup.title")}

@@ -7,6 +7,7 @@ import * as m0005 from "./0005_checkout";
 import * as m0006 from "./0006_order_settlement";
 import * as m0007 from "./0007_login_attempts_age";
 import * as m0008 from "./0008_row_rules_in_triggers";
+import * as m0009 from "./0009_institution_payouts";
 
 /** Every migration, in order. Listed statically so the bundler, tsx and Vitest all see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   "0006_order_settlement": m0006,
   "0007_login_attempts_age": m0007,
   "0008_row_rules_in_triggers": m0008,
+  "0009_institution_payouts": m0009,
 };

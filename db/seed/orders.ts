@@ -3,6 +3,8 @@ import { createInquiry, expireOrder, markOrderPaid, quoteInquiry, refundOrder, s
 import { CheckoutError } from "../../app/services/checkout/errors";
 import { isStale } from "../../app/services/catalogue/lifecycle";
 import { approveApplication, applyForVoucher, createProgramme } from "../../app/services/vouchers";
+import { fenToYuan } from "../../app/services/contracts/money";
+import { recordPayout } from "../../app/services/payouts";
 import { chinaDate } from "../../app/services/vouchers/validation";
 import type { DB, TransferMode } from "../schema";
 import type { Rng } from "./random";
@@ -156,7 +158,7 @@ export const ordersStep: SeedStep = {
     const pool = await listings(db, rng.sample(refs.resultIds.listed, 1500), refs.demo.institution?.userId ?? null);
     const buyers = withUsers;
     const buyerOf = (enterpriseId: number) => ({ userId: refs.usersByOrganisation.get(enterpriseId)?.[0] as number, organisationId: enterpriseId });
-    const counts = { completedOrders: 0, voucherOrders: 0, cardOrders: 0, bankOrders: 0, pendingTransfers: 0, closedOrders: 0, refundedOrders: 0, seedInquiries: 0 };
+    const counts = { completedOrders: 0, voucherOrders: 0, cardOrders: 0, bankOrders: 0, pendingTransfers: 0, closedOrders: 0, refundedOrders: 0, payouts: 0, seedInquiries: 0 };
 
     /** One checkout at `at`; exclusive modes are rarer (most platform deals are licences). */
     const place = async (
@@ -244,6 +246,35 @@ export const ordersStep: SeedStep = {
         if (!(error instanceof CheckoutError)) throw error;
       }
       tick();
+    }
+
+    // Month-end settlement: the operator has paid most sellers what the platform collected for them; the demo
+    // institution has been paid part of it, so its sales page shows both what was paid and what is still owed.
+    const operatorUser = refs.usersByOrganisation.get(refs.operatorOrganisationId)?.[0];
+    if (operatorUser !== undefined) {
+      const owed = await db
+        .selectFrom("ledger_accounts")
+        .select(["owner_organisation_id", "balance"])
+        .where("purpose", "=", "institution_payable")
+        .where("balance", ">", 0)
+        .orderBy("id")
+        .execute();
+      for (const { owner_organisation_id: institutionId, balance } of owed) {
+        if (institutionId === null) continue;
+        const forDemo = institutionId === refs.demo.institution?.organisationId;
+        if (!forDemo && !rng.chance(0.7)) continue;
+        const amountFen = forDemo ? Math.floor((balance * 0.6) / 100) * 100 : balance;
+        if (amountFen <= 0) continue;
+        const paidAt = new Date(now.getTime() - rng.int(2, 20) * DAY - rng.int(0, 480) * 60_000);
+        const paid = await recordPayout(
+          db,
+          { userId: operatorUser },
+          { institutionId, amount: fenToYuan(amountFen), bankReference: `HX${chinaDate(paidAt).replace(/-/g, "")}${String(institutionId).padStart(6, "0")}`, note: "月度结算" },
+          paidAt,
+        );
+        if (!paid.ok) throw new Error(`payout to institution ${institutionId} refused: ${JSON.stringify(paid)}`);
+        counts.payouts += 1;
+      }
     }
 
     // Recent orders still open: bank transfers for the operator to confirm (the demo enterprise has one), and a

@@ -274,7 +274,7 @@ describeEachEngine("ledger flows", (db) => {
     const orderId = nextOrderId();
     const institution = (await createParties(db())).institution.organisationId;
     await recordCardPayment(db(), { orderId, institutionId: institution, amountFen: 100_000, feeBps: 0 });
-    await payOutInstitution(db(), { institutionId: institution, amountFen: 100_000, reference: `PO-${orderId}` });
+    await payOutInstitution(db(), { payoutId: orderId, institutionId: institution, amountFen: 100_000, reference: `PO-${orderId}` });
     expect(await balanceByCode(db(), `org:${institution}:institution_payable`)).toBe(0);
     await expect(refundOrder(db(), { orderId })).rejects.toBeInstanceOf(InsufficientFundsError);
     await expectLedgerOk();

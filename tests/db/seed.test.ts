@@ -3,6 +3,8 @@ import { beforeAll, expect, it } from "vitest";
 import { creditCodeProblem } from "../../app/services/accounts/credit-code";
 import { verifyPassword } from "../../app/services/accounts/passwords";
 import { REGIONS } from "../../app/services/accounts/regions";
+import { ledgerCheck } from "../../app/services/ledger";
+import { institutionSettlement } from "../../app/services/payouts";
 import { FIELD_CODES } from "../../db/schema";
 import { patentCheckDigit } from "../../db/seed/codes";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, isDatabaseEmpty, SeedError, seedDemo, type SeedSummary } from "../../db/seed";
@@ -181,5 +183,33 @@ describeEachEngine("demo seed", (db) => {
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
     expect(enterpriseUsers.n).toBeGreaterThanOrEqual(50);
+  });
+
+  it("has a trade history on a ledger that checks clean: voucher + card and voucher + bank sales, refunds, open transfers, payouts", async () => {
+    const { counts } = summary;
+    expect(counts.completedOrders).toBeGreaterThanOrEqual(250);
+    expect(counts.voucherOrders).toBeGreaterThanOrEqual(100);
+    expect(counts.cardOrders).toBeGreaterThan(50);
+    expect(counts.bankOrders).toBeGreaterThan(50);
+    expect(counts.refundedOrders).toBeGreaterThan(0);
+    expect(counts.pendingTransfers).toBeGreaterThan(0);
+    expect(counts.payouts).toBeGreaterThan(0);
+    const byMethod = await db()
+      .selectFrom("orders")
+      .select(["payment_method", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("status", "=", "completed")
+      .where("voucher_part_fen", ">", 0)
+      .where("contract_id", "is not", null)
+      .groupBy("payment_method")
+      .execute();
+    expect(Object.fromEntries(byMethod.map((r) => [r.payment_method, Number(r.n) > 0]))).toMatchObject({ card: true, bank_transfer: true });
+    // The demo institution sees both what the platform paid it and what it still owes.
+    const demo = summary.logins.find((l) => l.role === "institution");
+    const settlement = demo ? await institutionSettlement(db(), demo.organisationId) : null;
+    expect(settlement?.paidFen).toBeGreaterThan(0);
+    expect(settlement?.owedFen).toBeGreaterThan(0);
+    const report = await ledgerCheck(db());
+    expect(report.violations).toEqual([]);
+    expect(report.ok).toBe(true);
   });
 });

@@ -290,7 +290,7 @@ const zh = {
   "checkout.error.alreadyPaidOut": "款项已结算给机构或已兑付，需先追回后才能退款。",
 
   "checkout.operator.title": "运营管理",
-  "checkout.operator.intro": "核对对公转账、处理退款，查看平台交易概况。",
+  "checkout.operator.intro": "核对对公转账、处理退款、向机构结算，查看平台交易概况。",
   "checkout.operator.toTransfers": "转账确认",
   "checkout.operator.figures": "交易概况",
   "checkout.operator.awaiting": "待确认转账",
@@ -640,7 +640,7 @@ const en: Record<keyof typeof zh, string> = {
   "checkout.error.alreadyPaidOut": "The money has already been paid out to the institution or reimbursed; recover it before refunding.",
 
   "checkout.operator.title": "Operations",
-  "checkout.operator.intro": "Confirm bank transfers, record refunds and watch the market's trade.",
+  "checkout.operator.intro": "Confirm bank transfers, record refunds, pay institutions and watch the market's trade.",
   "checkout.operator.toTransfers": "Bank transfers",
   "checkout.operator.figures": "Figures",
   "checkout.operator.awaiting": "Transfers to confirm",

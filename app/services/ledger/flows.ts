@@ -524,22 +524,27 @@ export async function recordBankTransfer(db: Kysely<DB>, input: PaymentInput & {
   return postPayment(db, "bank_transfer", { ...input, memo: input.memo ?? `bank transfer ${input.reference.trim()}` }, {});
 }
 
-/** Pays an institution what the platform owes it (payable → out of the platform's bank account). */
+/**
+ * Pays an institution what the platform owes it: payable → out of the platform's bank account. Keyed by the payout's
+ * id (app/services/payouts records it in the same database transaction); the payable account may not go negative, so
+ * paying more than is owed is refused by the database however many payouts race.
+ */
 export async function payOutInstitution(
   db: Kysely<DB>,
-  input: { institutionId: number; amountFen: number; reference: string },
+  input: { payoutId: number; institutionId: number; amountFen: number; reference: string },
 ): Promise<PostedTransaction> {
+  assertId(input.payoutId, "payoutId");
   assertId(input.institutionId, "institutionId");
   assertFen(input.amountFen, "amountFen");
   if (typeof input.reference !== "string" || input.reference.trim() === "") throw new LedgerInputError("reference", "is required");
   return inTransaction(db, async (trx) => {
     const [payable, bank] = await ensureAccounts(trx, [
       { owner: { kind: "organisation", organisationId: input.institutionId }, purpose: "institution_payable" },
-      { owner: { kind: "platform", bucket: platformBucket(input.reference.trim()) }, purpose: "bank_clearing" },
+      { owner: { kind: "platform", bucket: platformBucket(input.payoutId) }, purpose: "bank_clearing" },
     ]);
     return postTransaction(trx, {
       kind: "institution_payout",
-      idempotencyKey: `payout:${input.reference.trim()}`,
+      idempotencyKey: `institution-payout:${input.payoutId}`,
       entries: [
         { accountId: payable, amountFen: input.amountFen },
         { accountId: bank, amountFen: -input.amountFen },

@@ -1,0 +1,144 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import "~/components/charts/charts.css";
+import "~/components/checkout/checkout.css";
+import { fenToInput, formatWhen, messageText } from "~/components/checkout/format";
+import { toWire } from "~/components/checkout/wire";
+import { DataTable } from "~/components/data-table";
+import { ErrorSummary, TextAreaField, TextField } from "~/components/form";
+import { PageHead } from "~/components/page-head";
+import { getDb } from "~/db.server";
+import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { useLocale, useT } from "~/i18n/context";
+import type { Message } from "~/services/accounts/types";
+import { institutionSettlement, recordPayout, type PayoutField } from "~/services/payouts";
+import { requireUser } from "~/session.server";
+import { idParam } from "~/utils/route-params";
+
+// One institution's settlement: what the platform owes it, the form to record a payout sent from the bank, and the
+// payouts so far.
+
+export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
+  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return [{ title: `${t("payouts.one", { name: loaded?.settlement.institutionName ?? "" })} · ${t("app.name")}` }];
+};
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  await requireUser(request, ["operator"]);
+  const settlement = await institutionSettlement(await getDb(), idParam(params.institutionId));
+  if (!settlement) throw new Response("Not found", { status: 404 });
+  return { settlement: toWire(settlement) };
+}
+
+type Answer = { formError: Message | null; fieldErrors: Partial<Record<PayoutField, Message>>; values: Record<PayoutField, string> };
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request, ["operator"]);
+  const institutionId = idParam(params.institutionId);
+  const form = await request.formData();
+  const values = { amount: String(form.get("amount") ?? ""), bankReference: String(form.get("bankReference") ?? ""), note: String(form.get("note") ?? "") };
+  const db = await getDb();
+  if (!(await institutionSettlement(db, institutionId, { limit: 0 }))) throw new Response("Not found", { status: 404 });
+  const result = await recordPayout(db, { userId: user.id }, { institutionId, ...values });
+  if (!result.ok) {
+    const answer: Answer = { formError: result.formError ?? null, fieldErrors: result.fieldErrors, values };
+    return data(answer, { status: result.formError ? 409 : 400 });
+  }
+  return redirect(`/operator/payouts/${institutionId}?recorded=${result.payoutId}`);
+}
+
+const LABELS: Record<PayoutField, string> = { amount: "payouts.amount", bankReference: "payouts.bankReference", note: "payouts.note" };
+
+export default function InstitutionPayouts() {
+  const { settlement: s } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as Answer | undefined;
+  const navigation = useNavigation();
+  const [search] = useSearchParams();
+  const t = useT();
+  const locale = useLocale();
+  const errorOf = (f: PayoutField) => {
+    const message = actionData?.fieldErrors[f];
+    return message ? messageText(t, locale, message) : null;
+  };
+  const items = (Object.keys(actionData?.fieldErrors ?? {}) as PayoutField[]).map((f) => ({ name: f, label: t(LABELS[f]), message: errorOf(f) ?? "" }));
+  const recorded = s.payouts.find((p) => String(p.id) === search.get("recorded"));
+
+  return (
+    <div>
+      <PageHead
+        title={t("payouts.one", { name: s.institutionName })}
+        actions={
+          <Link className="button button--ghost" to="/operator/payouts">
+            {t("payouts.back")}
+          </Link>
+        }
+      />
+      {recorded ? (
+        <p className="success" role="status">
+          {t("payouts.done", { amount: formatFen(recorded.amountFen, locale) })}
+        </p>
+      ) : null}
+      <ErrorSummary formError={actionData?.formError ? messageText(t, locale, actionData.formError) : null} items={items} focusKey={actionData} />
+
+      <section className="kpis" aria-label={t("payouts.figures")}>
+        <div className="kpi">
+          <p className="kpi__label">{t("payouts.owedNow")}</p>
+          <p className="kpi__value">{formatFen(s.owedFen, locale)}</p>
+        </div>
+        <div className="kpi">
+          <p className="kpi__label">{t("payouts.paidTotal")}</p>
+          <p className="kpi__value">{formatFen(s.paidFen, locale)}</p>
+        </div>
+      </section>
+      {s.owedFen > 0 ? (
+        <Form method="post" className="panel panel--spaced payout-form" noValidate aria-labelledby="record-heading">
+          <h2 id="record-heading">{t("payouts.record")}</h2>
+          <p className="field__hint">{t("payouts.recordHelp")}</p>
+          <TextField
+            name="amount"
+            label={t(LABELS.amount)}
+            required
+            inputMode="decimal"
+            defaultValue={actionData?.values.amount ?? fenToInput(s.owedFen)}
+            error={errorOf("amount")}
+          />
+          <TextField
+            name="bankReference"
+            label={t(LABELS.bankReference)}
+            hint={t("payouts.bankReferenceHint")}
+            required
+            maxLength={64}
+            defaultValue={actionData?.values.bankReference ?? ""}
+            error={errorOf("bankReference")}
+          />
+          <TextAreaField name="note" label={t(LABELS.note)} optional rows={2} maxLength={500} defaultValue={actionData?.values.note ?? ""} error={errorOf("note")} />
+          <button type="submit" className="button" disabled={navigation.state === "submitting"}>
+            {t("payouts.submit")}
+          </button>
+        </Form>
+      ) : (
+        <p className="notice panel--spaced">{t("payouts.nothingOwed")}</p>
+      )}
+
+      <section className="panel panel--spaced" aria-labelledby="history-heading">
+        <h2 id="history-heading">{t("payouts.history")}</h2>
+        {s.payouts.length === 0 ? (
+          <p className="empty">{t("payouts.noHistory")}</p>
+        ) : (
+          <DataTable
+            rows={s.payouts}
+            rowKey={(p) => p.id}
+            columns={[
+              { header: t("payouts.colDate"), className: "nowrap", cell: (p) => formatWhen(p.paidAt, locale) },
+              { header: t("payouts.colAmount"), numeric: true, cell: (p) => formatFen(p.amountFen, locale) },
+              { header: t("payouts.colReference"), className: "mono", cell: (p) => p.bankReference },
+              { header: t("payouts.colBy"), cell: (p) => p.paidBy },
+              { header: t("payouts.colNote"), cell: (p) => p.note ?? "—" },
+            ]}
+          />
+        )}
+      </section>
+    </div>
+  );
+}
