@@ -1,19 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
-import {
-  ensureAccount,
-  holdVoucher,
-  InsufficientFundsError,
-  ledgerCheck,
-  postTransaction,
-  redeemOrderHolds,
-  releaseOrderHolds,
-} from "../../app/services/ledger";
-import { approveApplication, applyForVoucher, holdVouchersForOrder, VoucherError } from "../../app/services/vouchers";
+import { ensureAccount, ledgerCheck, postTransaction } from "../../app/services/ledger";
+import { approveApplication, applyForVoucher } from "../../app/services/vouchers";
 import { createTestDatabase, testEngines, type TestDatabase } from "../helpers/db";
-import { balanceByCode, createParties, createParty, createTestProgramme, issueVoucher, NOW, type Parties } from "./ledger-fixtures";
+import { balanceByCode, createParties, createParty, createTestProgramme, NOW, type Parties } from "./ledger-fixtures";
 
 // Races on a PostgreSQL server with real parallel connections (PGlite is a single connection, so it cannot race).
+// Checkouts racing for one voucher or one exclusive result are in checkout-race.test.ts.
 
 const onServer = testEngines.includes("postgres");
 
@@ -21,67 +14,14 @@ describe.skipIf(!onServer)("ledger under concurrency [postgres]", () => {
   let handle: TestDatabase;
   let db: Database;
   let p: Parties;
-  let programmeId: number;
 
   beforeAll(async () => {
     handle = await createTestDatabase("postgres", { maxConnections: 60 });
     db = handle.db;
     p = await createParties(db);
-    programmeId = await createTestProgramme(db, p.bureau);
   });
   afterAll(async () => {
     await handle?.close();
-  });
-
-  it("50 concurrent holds on one voucher: exactly as many succeed as the balance allows, never below zero", async () => {
-    const voucher = await issueVoucher(db, programmeId, p.enterprise, p.bureau);
-    const results = await Promise.allSettled(
-      Array.from({ length: 50 }, (_, i) => holdVoucher(db, { voucherId: voucher.voucherId, orderId: 10_000 + i, amountFen: 300_000 })),
-    );
-    const ok = results.filter((r) => r.status === "fulfilled");
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    expect(ok).toHaveLength(33); // floor(10,000,000 / 300,000)
-    expect(failed.every((r) => r.reason instanceof InsufficientFundsError)).toBe(true);
-    expect(await balanceByCode(db, `voucher:${voucher.voucherId}:voucher_available`)).toBe(100_000);
-    expect(await balanceByCode(db, `voucher:${voucher.voucherId}:voucher_held`)).toBe(9_900_000);
-
-    // Then every order settles at once, half paid and half cancelled.
-    const orders = ok.map((r) => (r.status === "fulfilled" ? (r.value.links.orderId as number) : 0));
-    await Promise.all(
-      orders.map((orderId, i) =>
-        i % 2 === 0 ? redeemOrderHolds(db, { orderId, institutionId: p.institution.organisationId }) : releaseOrderHolds(db, { orderId }),
-      ),
-    );
-    expect(await balanceByCode(db, `voucher:${voucher.voucherId}:voucher_held`)).toBe(0);
-    const redeemed = await balanceByCode(db, `programme:${programmeId}:org:${p.institution.organisationId}:voucher_reimbursable`);
-    expect(redeemed).toBe(17 * 300_000);
-    expect(redeemed + (await balanceByCode(db, `voucher:${voucher.voucherId}:voucher_available`))).toBe(voucher.amountFen);
-    expect((await ledgerCheck(db)).violations).toEqual([]);
-  });
-
-  it("50 concurrent checkouts drawing on one voucher: the total held never exceeds what was issued", async () => {
-    const enterprise = await createParty(db, "enterprise");
-    const voucher = await issueVoucher(db, programmeId, enterprise, p.bureau);
-    const results = await Promise.allSettled(
-      Array.from({ length: 50 }, (_, i) =>
-        holdVouchersForOrder(db, {
-          orderId: 20_000 + i,
-          enterpriseId: enterprise.organisationId,
-          voucherIds: [voucher.voucherId],
-          priceFen: 1_500_000,
-          mode: "nonexclusive_license",
-        }),
-      ),
-    );
-    const held = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.quote.voucherPartFen] : []));
-    const refusals = results.flatMap((r) => (r.status === "rejected" ? [r.reason as VoucherError] : []));
-    // 750,000 each while the balance lasts (13 × 750,000 = 9,750,000), then the remaining 250,000, then refusals.
-    expect(held.sort((a, b) => b - a)).toEqual([...Array(13).fill(750_000), 250_000]);
-    expect(refusals).toHaveLength(36);
-    expect(refusals.every((e) => e instanceof VoucherError && e.key === "vouchers.error.voucherUsedUp")).toBe(true);
-    expect(await balanceByCode(db, `voucher:${voucher.voucherId}:voucher_available`)).toBe(0);
-    expect(await balanceByCode(db, `voucher:${voucher.voucherId}:voucher_held`)).toBe(voucher.amountFen);
-    expect((await ledgerCheck(db)).violations).toEqual([]);
   });
 
   it("concurrent approvals never issue beyond the budget", async () => {

@@ -2,7 +2,10 @@ import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import type { Database } from "../../db/client";
 import type { OrganisationKind } from "../../db/schema";
+import { createResult, transition } from "../../app/services/catalogue/lifecycle";
+import { markOrderPaid, startCheckout, type StartedCheckout } from "../../app/services/checkout";
 import { approveApplication, applyForVoucher, createProgramme, type Actor, type ProgrammeInput } from "../../app/services/vouchers";
+import { sampleInput } from "../helpers/catalogue";
 
 // Shared set-up for the ledger and voucher suites: organisations with one user each, a funded programme, and vouchers
 // issued through the real apply → approve path.
@@ -107,8 +110,56 @@ export async function balanceByCode(db: Database, code: string): Promise<number>
 }
 
 let orderIds = 1_000;
-/** Orders arrive with checkout; until then an order is just a unique id. */
+/** An order id for postings made straight through the ledger's API, with no order behind them. */
 export function nextOrderId(): number {
   orderIds += 1;
   return orderIds;
+}
+
+let licences = 0;
+
+/** A non-exclusive licence of the institution on sale at `priceFen`, listed and approved as the real flow does. */
+export async function listedLicence(db: Database, institution: Actor, bureau: Actor, priceFen: number): Promise<number> {
+  licences += 1;
+  const seller = { id: institution.userId, organisationId: institution.organisationId, role: "institution" as const };
+  const input = sampleInput({ title: `许可成果 ${licences}`, modes: [{ mode: "nonexclusive_license", price_fen: priceFen }] });
+  const { id } = await createResult(db, seller, input, { submit: true });
+  await transition(db, { id: bureau.userId, organisationId: bureau.organisationId, role: "bureau" }, id, "approve");
+  return id;
+}
+
+/**
+ * A voucher hold as the market makes one: the enterprise starts a bank-transfer checkout of a licence of the
+ * institution and the voucher pays `amountFen` of it. The price is four times that, so any coverage of 25% or more
+ * allows it. Returns the pending order.
+ */
+export async function holdThroughCheckout(
+  db: Database,
+  parties: { bureau: Actor; enterprise: Actor; institution: Actor },
+  voucherId: number,
+  amountFen: number,
+  now: Date = new Date(),
+): Promise<StartedCheckout> {
+  const resultId = await listedLicence(db, parties.institution, parties.bureau, amountFen * 4);
+  return startCheckout(db, parties.enterprise, {
+    resultId,
+    mode: "nonexclusive_license",
+    voucherIds: [voucherId],
+    voucherAmountFen: amountFen,
+    method: "bank_transfer",
+    cardEnabled: false,
+    now,
+  });
+}
+
+/** The operator confirms a pending bank-transfer order's money: the holds are redeemed, the payment posted. */
+export async function payByTransfer(db: Database, order: StartedCheckout, paidAt: Date = new Date()): Promise<void> {
+  await markOrderPaid(db, {
+    orderId: order.orderId,
+    method: "bank_transfer",
+    amountFen: order.cashDueFen,
+    externalRef: `BANK-${order.orderId}`,
+    idempotencyKey: `order:${order.orderId}:bank-confirm`,
+    paidAt,
+  });
 }

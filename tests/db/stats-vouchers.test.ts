@@ -3,14 +3,15 @@ import { loader as dashboardLoader } from "../../app/routes/bureau.dashboard._in
 import { loader as exportLoader } from "../../app/routes/bureau.dashboard.export.$table";
 import { loader as reportLoader } from "../../app/routes/bureau.dashboard.report";
 import { createSession } from "../../app/services/accounts/sessions";
-import { expireVoucher, holdVoucher, ledgerCheck, redeemOrderHolds, refundOrder, releaseOrderHolds } from "../../app/services/ledger";
+import { cancelOrder, refundOrder } from "../../app/services/checkout";
+import { expireVoucher, ledgerCheck } from "../../app/services/ledger";
 import { exportTable } from "../../app/services/stats/export";
 import { budgetUsedPct, voucherPanel, type VoucherFigures } from "../../app/services/stats/vouchers";
 import { chinaDate, createReimbursementBatch, getProgramme, markBatchPaid, type Actor } from "../../app/services/vouchers";
 import { parseCsv } from "../../app/services/contracts/csv";
 import { useAppDatabase } from "../helpers/app-db";
 import { describeEachEngine } from "../helpers/db";
-import { createParty, createTestProgramme, issueVoucher, nextOrderId, NOW } from "./ledger-fixtures";
+import { createParty, createTestProgramme, holdThroughCheckout, issueVoucher, NOW, payByTransfer } from "./ledger-fixtures";
 
 // The dashboard's voucher panel against figures worked out by hand from a scripted history: two programmes of one
 // bureau (one with its budget fully issued), a voucher issued months ago, redemptions, a refund, a pending hold, a
@@ -67,8 +68,13 @@ describeEachEngine("voucher statistics panel", (db, engine) => {
       bureau = await createParty(db(), "bureau");
       otherBureau = await createParty(db(), "bureau");
       for (let n = 0; n < 3; n++) e.push(await createParty(db(), "enterprise"));
-      i1 = (await createParty(db(), "institution")).organisationId;
-      i2 = (await createParty(db(), "institution")).organisationId;
+      const inst1 = await createParty(db(), "institution");
+      const inst2 = await createParty(db(), "institution");
+      i1 = inst1.organisationId;
+      i2 = inst2.organisationId;
+      // Purchases through the checkout: the enterprise buys a licence of the institution, part paid by the voucher.
+      const hold = (enterprise: Actor, institution: Actor, voucherId: number, amountFen: number, now?: Date) =>
+        holdThroughCheckout(db(), { bureau, enterprise, institution }, voucherId, amountFen, now);
 
       // A: budget ¥1,000,000, vouchers of ¥100,000, 50% coverage, valid from a year ago to a year ahead.
       programmeA = await createTestProgramme(db(), bureau);
@@ -77,21 +83,19 @@ describeEachEngine("voucher statistics panel", (db, engine) => {
       // Issued 200 days ago: outside the recent range, inside the past one below.
       const v3 = await issueVoucher(db(), programmeA, e[2], bureau, daysFromNow(-200));
 
-      const order1 = nextOrderId(); // E1 ¥40,000 to I1: stands, then reimbursed
-      await holdVoucher(db(), { voucherId: v1.voucherId, orderId: order1, amountFen: 4_000_000 });
-      await redeemOrderHolds(db(), { orderId: order1, institutionId: i1 });
-      const order2 = nextOrderId(); // E2 ¥30,000 to I2: stands, batched, not yet paid
-      await holdVoucher(db(), { voucherId: v2.voucherId, orderId: order2, amountFen: 3_000_000 });
-      await redeemOrderHolds(db(), { orderId: order2, institutionId: i2 });
-      const order3 = nextOrderId(); // E2 ¥10,000 to I1: refunded, so it counts nowhere
-      await holdVoucher(db(), { voucherId: v2.voucherId, orderId: order3, amountFen: 1_000_000 });
-      await redeemOrderHolds(db(), { orderId: order3, institutionId: i1 });
-      await refundOrder(db(), { orderId: order3 });
-      const order4 = nextOrderId(); // E1 ¥20,000 held for a pending payment
-      await holdVoucher(db(), { voucherId: v1.voucherId, orderId: order4, amountFen: 2_000_000 });
-      const order5 = nextOrderId(); // E3 ¥5,000 held, then the checkout lapsed: back on the voucher
-      await holdVoucher(db(), { voucherId: v3.voucherId, orderId: order5, amountFen: 500_000 });
-      await releaseOrderHolds(db(), { orderId: order5 });
+      // E1 ¥40,000 to I1: stands, then reimbursed
+      await payByTransfer(db(), await hold(e[0], inst1, v1.voucherId, 4_000_000));
+      // E2 ¥30,000 to I2: stands, batched, not yet paid
+      await payByTransfer(db(), await hold(e[1], inst2, v2.voucherId, 3_000_000));
+      // E2 ¥10,000 to I1: refunded, so it counts nowhere
+      const order3 = await hold(e[1], inst1, v2.voucherId, 1_000_000);
+      await payByTransfer(db(), order3);
+      await refundOrder(db(), { orderId: order3.orderId, externalRef: "BANK-BACK-3", idempotencyKey: `order:${order3.orderId}:refund` });
+      // E1 ¥20,000 held for a pending payment
+      await hold(e[0], inst1, v1.voucherId, 2_000_000);
+      // E3 ¥5,000 held, then the buyer cancelled: back on the voucher
+      const order5 = await hold(e[2], inst1, v3.voucherId, 500_000);
+      await cancelOrder(db(), e[2], order5.orderId);
       // E3's voucher expires unused: its whole ¥100,000 returns to A's budget.
       const expired = await expireVoucher(db(), { voucherId: v3.voucherId, now: new Date(v3.expiresAt.getTime() + 1_000) });
       expect(expired?.returnedFen).toBe(10_000_000);
@@ -112,9 +116,7 @@ describeEachEngine("voucher statistics panel", (db, engine) => {
       });
       const bVouchers = [];
       for (const enterprise of [e[0], e[0], e[1], e[1], e[2]]) bVouchers.push(await issueVoucher(db(), programmeB, enterprise, bureau));
-      const order6 = nextOrderId();
-      await holdVoucher(db(), { voucherId: bVouchers[0].voucherId, orderId: order6, amountFen: 600_000 });
-      await redeemOrderHolds(db(), { orderId: order6, institutionId: i1 });
+      await payByTransfer(db(), await hold(e[0], inst1, bVouchers[0].voucherId, 600_000));
 
       // C (another bureau): valid until 400 days ago; its voucher was used then, and its reimbursement is paid today.
       programmeC = await createTestProgramme(db(), otherBureau, {
@@ -126,9 +128,7 @@ describeEachEngine("voucher statistics panel", (db, engine) => {
       });
       const then = daysFromNow(-500);
       const vc = await issueVoucher(db(), programmeC, e[0], otherBureau, then);
-      const order7 = nextOrderId();
-      await holdVoucher(db(), { voucherId: vc.voucherId, orderId: order7, amountFen: 300_000, now: then });
-      await redeemOrderHolds(db(), { orderId: order7, institutionId: i2 });
+      await payByTransfer(db(), await holdThroughCheckout(db(), { bureau: otherBureau, enterprise: e[0], institution: inst2 }, vc.voucherId, 300_000, then), then);
       const batchC = await createReimbursementBatch(db(), otherBureau, { programmeId: programmeC });
       if (!batchC.ok) throw new Error("batch refused");
       expect(await markBatchPaid(db(), otherBureau, { batchId: batchC.batchId, paymentReference: "财政支付 C-1" })).toEqual({ ok: true });

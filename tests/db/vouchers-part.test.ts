@@ -1,15 +1,24 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { holdVoucher, redeemOrderHolds } from "../../app/services/ledger";
+import { CheckoutError, startCheckout } from "../../app/services/checkout";
 import {
   computeVoucherPart,
-  holdVouchersForOrder,
   quoteVoucherPart,
   VoucherError,
   type VoucherPartInput,
 } from "../../app/services/vouchers";
 import { describeEachEngine } from "../helpers/db";
-import { createParties, createParty, createTestProgramme, issueVoucher, nextOrderId, NOW, type Parties } from "./ledger-fixtures";
+import {
+  createParties,
+  createParty,
+  createTestProgramme,
+  holdThroughCheckout,
+  issueVoucher,
+  listedLicence,
+  NOW,
+  payByTransfer,
+  type Parties,
+} from "./ledger-fixtures";
 
 // voucher part = min(chosen vouchers' available balance, coverage × price rounded down to the fen, yearly cap left).
 
@@ -163,9 +172,7 @@ describeEachEngine("quoteVoucherPart (from the ledger)", (db) => {
 
     const enterprise = await createParty(db(), "enterprise");
     const spent = await issueVoucher(db(), programmeId, enterprise, p.bureau);
-    const orderId = nextOrderId();
-    await holdVoucher(db(), { voucherId: spent.voucherId, orderId, amountFen: 10_000_000 });
-    await redeemOrderHolds(db(), { orderId, institutionId: p.institution.organisationId });
+    await payByTransfer(db(), await holdThroughCheckout(db(), { ...p, enterprise }, spent.voucherId, 10_000_000));
     expect(
       await refusal(
         quoteVoucherPart(db(), { enterpriseId: enterprise.organisationId, voucherIds: [spent.voucherId], priceFen: 100, mode: "service" }),
@@ -179,22 +186,9 @@ describeEachEngine("quoteVoucherPart (from the ledger)", (db) => {
     const first = await issueVoucher(db(), programmeId, enterprise, p.bureau);
     const second = await issueVoucher(db(), programmeId, enterprise, p.bureau);
     const third = await issueVoucher(db(), programmeId, enterprise, p.bureau);
-    const order = nextOrderId();
-    await holdVouchersForOrder(db(), {
-      orderId: order,
-      enterpriseId: enterprise.organisationId,
-      voucherIds: [first.voucherId],
-      priceFen: 20_000_000,
-      mode: "development",
-    });
-    await redeemOrderHolds(db(), { orderId: order, institutionId: p.institution.organisationId });
-    await holdVouchersForOrder(db(), {
-      orderId: nextOrderId(),
-      enterpriseId: enterprise.organisationId,
-      voucherIds: [second.voucherId],
-      priceFen: 12_000_000,
-      mode: "development",
-    });
+    const buying = { ...p, enterprise };
+    await payByTransfer(db(), await holdThroughCheckout(db(), buying, first.voucherId, 10_000_000));
+    await holdThroughCheckout(db(), buying, second.voucherId, 6_000_000);
     // 10,000,000 redeemed + 6,000,000 held: 4,000,000 of the cap is left, though the third voucher holds 10,000,000.
     const q = await quoteVoucherPart(db(), {
       enterpriseId: enterprise.organisationId,
@@ -203,15 +197,17 @@ describeEachEngine("quoteVoucherPart (from the ledger)", (db) => {
       mode: "development",
     });
     expect(q).toMatchObject({ capUsedFen: 16_000_000, capRemainingFen: 4_000_000, voucherPartFen: 4_000_000, limitedBy: "cap" });
-    // The part the buyer was shown must still be the part when holding.
-    const changed = await holdVouchersForOrder(db(), {
-      orderId: nextOrderId(),
-      enterpriseId: enterprise.organisationId,
+    // A checkout asking the third voucher for more than the cap leaves is refused, naming what it may pay.
+    const resultId = await listedLicence(db(), p.institution, p.bureau, 50_000_000);
+    const refused = await startCheckout(db(), enterprise, {
+      resultId,
+      mode: "nonexclusive_license",
       voucherIds: [third.voucherId],
-      priceFen: 50_000_000,
-      mode: "development",
-      expectedVoucherPartFen: 5_000_000,
+      voucherAmountFen: 5_000_000,
+      method: "bank_transfer",
+      cardEnabled: false,
     }).catch((e: unknown) => e);
-    expect((changed as VoucherError).key).toBe("vouchers.error.partChanged");
+    expect(refused).toBeInstanceOf(CheckoutError);
+    expect(refused).toMatchObject({ key: "checkout.error.aboveCap", params: { max: 4_000_000 } });
   });
 });

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
-import { holdVoucher } from "../../app/services/ledger";
 import {
   applyForVoucher,
   approveApplication,
@@ -22,7 +21,7 @@ import {
   createParty,
   createTestProgramme,
   issueVoucher,
-  nextOrderId,
+  holdThroughCheckout,
   NOW,
   type Parties,
 } from "./ledger-fixtures";
@@ -280,8 +279,7 @@ describeEachEngine("voucher programmes, applications and issue", (db) => {
       const enterprise = await createParty(db(), "enterprise");
       const programmeId = await createTestProgramme(db(), p.bureau);
       const voucher = await issueVoucher(db(), programmeId, enterprise, p.bureau);
-      const orderId = nextOrderId();
-      await holdVoucher(db(), { voucherId: voucher.voucherId, orderId, amountFen: 2_500_000 });
+      const { orderId } = await holdThroughCheckout(db(), { ...p, enterprise }, voucher.voucherId, 2_500_000);
       const wallet = await getWallet(db(), enterprise.organisationId);
       expect(wallet.totals).toEqual({ availableFen: 7_500_000, heldFen: 2_500_000, redeemedFen: 0 });
       expect(wallet.holds).toEqual([

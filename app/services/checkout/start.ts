@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import type { DB, OrderStatus, PaymentMethod, TransferMode } from "../../../db/schema";
 import { CatalogueError, transition } from "../catalogue/lifecycle";
-import { InsufficientFundsError, LedgerError, lockEnterpriseVouchers } from "../ledger";
+import { InsufficientFundsError, lockEnterpriseVouchers } from "../ledger";
 import { computeVoucherPart, quoteVoucherPart, VoucherError, type VoucherQuote } from "../vouchers/voucher-part";
 import { chinaDate } from "../vouchers/validation";
 import { CheckoutError, violatedConstraint } from "./errors";
@@ -49,9 +49,6 @@ function asCheckoutError(error: unknown): unknown {
     return new CheckoutError(kind, error.key, error.params, "vouchers");
   }
   if (error instanceof InsufficientFundsError) return new CheckoutError("conflict", "vouchers.error.balanceChanged", {}, "vouchers");
-  if (error instanceof LedgerError && error.code === "voucher_expired") {
-    return new CheckoutError("invalid", "checkout.error.voucherExpired", {}, "vouchers");
-  }
   if (error instanceof CatalogueError && error.kind === "conflict") return new CheckoutError("conflict", "checkout.error.reserved", {}, "resultId");
   const violated = violatedConstraint(error);
   if (violated?.constraint === "result_reservations_one_active" || violated?.constraint === "orders_one_sale_per_exclusive_result") {

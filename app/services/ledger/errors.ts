@@ -8,8 +8,6 @@ export type LedgerErrorCode =
   | "already_reversed"
   | "not_reversible"
   | "not_found"
-  | "voucher_expired"
-  | "no_hold"
   | "hold_consumed"
   | "unbalanced"
   | "append_only";

@@ -1,14 +1,14 @@
 import type { Kysely } from "kysely";
 import type { DB, VoucherStatus } from "../../../db/schema";
-import { env } from "../../env.server";
 import { ensureAccounts, findAccount, platformBucket, type AccountOwner } from "./accounts";
 import { LedgerError, LedgerInputError } from "./errors";
-import { assertBps, assertFen, platformFeeFen } from "./money";
-import { findTransactionByKey, postTransaction, reverseTransaction, type EntryInput, type PostedTransaction } from "./post";
+import { assertFen } from "./money";
+import { findTransactionByKey, postTransaction, reverseTransaction, type PostedTransaction } from "./post";
 
 // The money flows of the market, each a named function posting one ledger transaction with a key derived from our
 // ids. Every function runs in the caller's database transaction when given one (checkout composes several with its own
-// writes) and opens one otherwise.
+// writes) and opens one otherwise. Placing and completing an order post their holds, redemptions and payments in the
+// database functions order_place and order_settle (db/migrations/0006), with the same kinds, keys and accounts.
 //
 // Holds are moves into a per-voucher "held" account (not pending transfers): voucher_available and voucher_held are both
 // non-negative accounts, so the database's CHECK alone stops a voucher from being held or spent twice, and a hold is
@@ -210,59 +210,6 @@ export async function outstandingHolds(db: Kysely<DB>, orderId: number): Promise
   return rows.map((r) => ({ voucherId: r.voucher_id as number, amountFen: -Number(r.sum) }));
 }
 
-async function heldForOrder(db: Kysely<DB>, voucherId: number, orderId: number): Promise<number> {
-  return (await outstandingHolds(db, orderId)).find((h) => h.voucherId === voucherId)?.amountFen ?? 0;
-}
-
-export interface HoldInput {
-  voucherId: number;
-  orderId: number;
-  amountFen: number;
-  now?: Date;
-  /** Defaults to "order:<order>:voucher:<voucher>:hold": one hold per order and voucher. A new payment attempt on the
-   *  same order after its hold was released must pass a key of its own. */
-  idempotencyKey?: string;
-}
-
-/** The hold itself, on a voucher this transaction has locked (holdVoucher, or checkout's own lock of the buyer's vouchers). */
-export async function holdLockedVoucher(
-  trx: Kysely<DB>,
-  voucher: LockedVoucher,
-  input: Omit<HoldInput, "voucherId">,
-): Promise<PostedTransaction> {
-  assertId(input.orderId, "orderId");
-  assertFen(input.amountFen, "amountFen");
-  if (isVoucherExpired(voucher, input.now ?? new Date())) throw new LedgerError("voucher_expired", `voucher ${voucher.serial} has expired`);
-  const owner = voucherOwner(voucher);
-  const posted = await postTransaction(trx, {
-    kind: "voucher_hold",
-    idempotencyKey: input.idempotencyKey ?? `order:${input.orderId}:voucher:${voucher.id}:hold`,
-    entries: [
-      { account: { owner, purpose: "voucher_available" }, amountFen: input.amountFen },
-      { account: { owner, purpose: "voucher_held" }, amountFen: -input.amountFen },
-    ],
-    links: { orderId: input.orderId, voucherId: voucher.id, programmeId: voucher.programmeId },
-  });
-  if (posted.replayed && (await heldForOrder(trx, voucher.id, input.orderId)) < input.amountFen) {
-    throw new LedgerError(
-      "hold_consumed",
-      `order ${input.orderId}'s hold on voucher ${voucher.serial} was already released or redeemed; a new attempt needs its own idempotency key`,
-    );
-  }
-  return posted;
-}
-
-/**
- * Holds part of a voucher for an order whose payment is pending (available → held). Refused when the voucher has
- * expired (LedgerError "voucher_expired") or its available balance is short (InsufficientFundsError, from the
- * database, however many checkouts race).
- */
-export async function holdVoucher(db: Kysely<DB>, input: HoldInput): Promise<PostedTransaction> {
-  assertId(input.orderId, "orderId");
-  assertFen(input.amountFen, "amountFen");
-  return inTransaction(db, async (trx) => holdLockedVoucher(trx, await lockVoucher(trx, input.voucherId, "share"), input));
-}
-
 export interface ReleaseInput {
   voucherId: number;
   orderId: number;
@@ -297,75 +244,6 @@ async function releaseLocked(
     throw new LedgerError("hold_consumed", `key "${key}" already released an earlier hold; pass a new idempotency key`);
   }
   return posted;
-}
-
-/**
- * Releases what an order holds on a voucher: back to the voucher, or to the programme's budget when the voucher has
- * expired meanwhile. Returns the earlier release when there is nothing left to release (a retry), or null when the
- * order never held anything on this voucher.
- */
-export async function releaseVoucherHold(db: Kysely<DB>, input: ReleaseInput): Promise<PostedTransaction | null> {
-  assertId(input.orderId, "orderId");
-  return inTransaction(db, async (trx) => {
-    const voucher = await lockVoucher(trx, input.voucherId, "update");
-    return releaseLocked(trx, voucher, await heldForOrder(trx, voucher.id, input.orderId), input);
-  });
-}
-
-export interface RedeemInput {
-  voucherId: number;
-  orderId: number;
-  /** The provider: the bureau owes it the redeemed amount (兑付). */
-  institutionId: number;
-  contractId?: number | null;
-  idempotencyKey?: string;
-}
-
-async function redeemLocked(
-  trx: Kysely<DB>,
-  voucher: LockedVoucher,
-  outstanding: number,
-  input: Omit<RedeemInput, "voucherId">,
-): Promise<PostedTransaction> {
-  const key = input.idempotencyKey ?? `order:${input.orderId}:voucher:${voucher.id}:post`;
-  if (outstanding === 0) {
-    const earlier = await findTransactionByKey(trx, key);
-    if (earlier) return earlier;
-    throw new LedgerError("no_hold", `order ${input.orderId} holds nothing on voucher ${voucher.serial}`);
-  }
-  const posted = await postTransaction(trx, {
-    kind: "voucher_post",
-    idempotencyKey: key,
-    entries: [
-      { account: { owner: voucherOwner(voucher), purpose: "voucher_held" }, amountFen: outstanding },
-      {
-        account: {
-          owner: { kind: "programme_institution", programmeId: voucher.programmeId, institutionId: input.institutionId },
-          purpose: "voucher_reimbursable",
-        },
-        amountFen: -outstanding,
-      },
-    ],
-    links: { orderId: input.orderId, voucherId: voucher.id, programmeId: voucher.programmeId, contractId: input.contractId ?? null },
-  });
-  if (posted.replayed) {
-    throw new LedgerError("hold_consumed", `key "${key}" already redeemed an earlier hold; pass a new idempotency key`);
-  }
-  return posted;
-}
-
-/**
- * Redeems what an order holds on a voucher into the purchase (held → owed to the institution by the programme).
- * Allowed after the voucher's expiry: the hold was taken while it was valid. Throws "no_hold" when the order holds
- * nothing on the voucher and never redeemed it.
- */
-export async function redeemVoucherHold(db: Kysely<DB>, input: RedeemInput): Promise<PostedTransaction> {
-  assertId(input.orderId, "orderId");
-  assertId(input.institutionId, "institutionId");
-  return inTransaction(db, async (trx) => {
-    const voucher = await lockVoucher(trx, input.voucherId, "update");
-    return redeemLocked(trx, voucher, await heldForOrder(trx, voucher.id, input.orderId), input);
-  });
 }
 
 /** Locks the vouchers an order has held on (in id order), then reads what it holds on each. */
@@ -440,88 +318,6 @@ export async function releaseOrderHolds(db: Kysely<DB>, input: { orderId: number
     }
     return released;
   });
-}
-
-/** Redeems every hold of an order into the purchase (payment confirmed). */
-export async function redeemOrderHolds(
-  db: Kysely<DB>,
-  input: { orderId: number; institutionId: number; contractId?: number | null },
-): Promise<PostedTransaction[]> {
-  assertId(input.institutionId, "institutionId");
-  return inTransaction(db, async (trx) => {
-    const posted: PostedTransaction[] = [];
-    for (const { voucher, amountFen } of await lockOrderHolds(trx, input.orderId)) {
-      if (amountFen !== 0) posted.push(await redeemLocked(trx, voucher, amountFen, input));
-    }
-    return posted;
-  });
-}
-
-export interface PaymentInput {
-  orderId: number;
-  /** The seller, who is owed the payment less the platform fee. */
-  institutionId: number;
-  /** The cash part of the order (card or bank transfer). */
-  amountFen: number;
-  contractId?: number | null;
-  /** Defaults to PLATFORM_FEE_BPS from the environment. */
-  feeBps?: number;
-  idempotencyKey?: string;
-  memo?: string | null;
-}
-
-/**
- * A payment is split when it is recorded, in one transaction: clearing (debit, the money arrived) → platform fee
- * revenue + payable to the institution (credits). The fee is on the money that passes through the platform; the
- * voucher part is paid to the institution by the bureau (兑付) and carries no fee. One transaction per payment means
- * a refund is exactly one reversal.
- */
-async function postPayment(
-  db: Kysely<DB>,
-  kind: "card_payment" | "bank_transfer",
-  input: PaymentInput,
-  extra: { stripeEventId?: string | null },
-): Promise<PostedTransaction> {
-  assertId(input.orderId, "orderId");
-  assertId(input.institutionId, "institutionId");
-  assertFen(input.amountFen, "amountFen");
-  const feeBps = input.feeBps ?? env().PLATFORM_FEE_BPS;
-  assertBps(feeBps, "feeBps");
-  const fee = platformFeeFen(input.amountFen, feeBps);
-  const platform: AccountOwner = { kind: "platform", bucket: platformBucket(input.orderId) };
-  const entries: EntryInput[] = [
-    { account: { owner: platform, purpose: kind === "card_payment" ? "stripe_clearing" : "bank_clearing" }, amountFen: input.amountFen },
-  ];
-  if (fee > 0) entries.push({ account: { owner: platform, purpose: "platform_fee_revenue" }, amountFen: -fee });
-  if (input.amountFen - fee > 0) {
-    entries.push({
-      account: { owner: { kind: "organisation", organisationId: input.institutionId }, purpose: "institution_payable" },
-      amountFen: -(input.amountFen - fee),
-    });
-  }
-  return postTransaction(db, {
-    kind,
-    idempotencyKey: input.idempotencyKey ?? `order:${input.orderId}:${kind}`,
-    entries,
-    links: { orderId: input.orderId, contractId: input.contractId ?? null, stripeEventId: extra.stripeEventId ?? null },
-    memo: input.memo ?? null,
-  });
-}
-
-/** The card (or Alipay / WeChat Pay) part of an order, paid through Stripe. */
-export async function recordCardPayment(
-  db: Kysely<DB>,
-  input: PaymentInput & { stripeEventId?: string | null },
-): Promise<PostedTransaction> {
-  return postPayment(db, "card_payment", input, { stripeEventId: input.stripeEventId });
-}
-
-/** A bank transfer (对公转账) the operator confirmed; `reference` is the transfer's reference code. */
-export async function recordBankTransfer(db: Kysely<DB>, input: PaymentInput & { reference: string }): Promise<PostedTransaction> {
-  if (typeof input.reference !== "string" || input.reference.trim() === "") {
-    throw new LedgerInputError("reference", "the bank transfer's reference code is required");
-  }
-  return postPayment(db, "bank_transfer", { ...input, memo: input.memo ?? `bank transfer ${input.reference.trim()}` }, {});
 }
 
 /**

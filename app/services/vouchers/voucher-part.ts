@@ -1,13 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import { TRANSFER_MODES, type DB, type TransferMode } from "../../../db/schema";
-import {
-  bpsShareFen,
-  holdLockedVoucher,
-  InsufficientFundsError,
-  isVoucherExpired,
-  lockEnterpriseVouchers,
-  type PostedTransaction,
-} from "../ledger";
+import { bpsShareFen, isVoucherExpired } from "../ledger";
 import { chinaDate } from "./validation";
 
 /** A refusal about the vouchers chosen for a purchase: `key` is an i18n key, `field` the form field it is about. */
@@ -196,40 +189,3 @@ export async function quoteVoucherPart(db: Kysely<DB>, input: VoucherQuoteInput)
   };
 }
 
-/**
- * Checkout's voucher step: quotes and holds the voucher part for an order, in one transaction. The enterprise's
- * vouchers in the programme are locked first, so two checkouts of one enterprise cannot both spend the same cap;
- * when `expectedVoucherPartFen` (what the buyer was shown) differs from the part now, nothing is held.
- */
-export async function holdVouchersForOrder(
-  db: Kysely<DB>,
-  input: VoucherQuoteInput & { orderId: number; expectedVoucherPartFen?: number },
-): Promise<{ quote: VoucherQuote; holds: PostedTransaction[] }> {
-  const work = async (trx: Kysely<DB>) => {
-    const first = input.voucherIds[0];
-    const locked = new Map(
-      (Number.isSafeInteger(first) ? await lockEnterpriseVouchers(trx, input.enterpriseId, first) : []).map((v) => [v.id, v]),
-    );
-    const quote = await quoteVoucherPart(trx, input);
-    if (input.expectedVoucherPartFen !== undefined && input.expectedVoucherPartFen !== quote.voucherPartFen) {
-      throw new VoucherError("vouchers.error.partChanged", "vouchers", {
-        expected: input.expectedVoucherPartFen,
-        now: quote.voucherPartFen,
-      });
-    }
-    if (quote.voucherPartFen === 0) throw new VoucherError(`vouchers.error.zeroPart.${quote.limitedBy}`, "vouchers");
-    const holds: PostedTransaction[] = [];
-    for (const a of quote.allocations) {
-      const voucher = locked.get(a.voucherId);
-      if (!voucher) throw new VoucherError("vouchers.error.voucherNotYours", "vouchers");
-      holds.push(await holdLockedVoucher(trx, voucher, { orderId: input.orderId, amountFen: a.amountFen, now: input.now }));
-    }
-    return { quote, holds };
-  };
-  try {
-    return db.isTransaction ? await work(db) : await db.transaction().execute(work);
-  } catch (error) {
-    if (error instanceof InsufficientFundsError) throw new VoucherError("vouchers.error.balanceChanged", "vouchers");
-    throw error;
-  }
-}
