@@ -8,6 +8,7 @@ import * as m0006 from "./0006_order_settlement";
 import * as m0007 from "./0007_login_attempts_age";
 import * as m0008 from "./0008_row_rules_in_triggers";
 import * as m0009 from "./0009_institution_payouts";
+import * as m0010 from "./0010_generic_plans_on_hot_path";
 
 /** Every migration, in order. Listed statically so the bundler, tsx and Vitest all see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   "0007_login_attempts_age": m0007,
   "0008_row_rules_in_triggers": m0008,
   "0009_institution_payouts": m0009,
+  "0010_generic_plans_on_hot_path": m0010,
 };
