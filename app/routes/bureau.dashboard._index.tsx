@@ -5,6 +5,7 @@ import chartsStylesheet from "~/components/charts/charts.css?url";
 import { BarList } from "~/components/charts/bar-list";
 import { BreakdownTable, GrowthBadge, Money } from "~/components/charts/breakdown";
 import { DonutChart } from "~/components/charts/donut-chart";
+import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 import { SortableTable, type Column } from "~/components/charts/sortable-table";
 import { TrendChart } from "~/components/charts/trend-chart";
@@ -174,37 +175,23 @@ export default function Dashboard() {
       ) : null}
 
       <section className="kpis" aria-label={t("dashboard.title")}>
-        <article className="kpi">
-          <p className="kpi__label">{t("dashboard.kpi.contracts")}</p>
-          <p className="kpi__value">
-            {s.contracts.toLocaleString(locale)}
-            <small>{t("dashboard.kpi.unit.contracts")}</small>
-          </p>
-          <p className="kpi__meta">
-            <GrowthBadge pct={s.growth.contracts_pct} />
-            <span>{t("dashboard.kpi.previous", { value: s.previous.contracts.toLocaleString(locale) })}</span>
-          </p>
-        </article>
-        <article className="kpi">
-          <p className="kpi__label">{t("dashboard.kpi.amount")}</p>
-          <p className="kpi__value" title={formatFen(s.amount_fen, locale)}>
-            {compact(s.amount_fen)}
-          </p>
-          <p className="kpi__meta">
-            <GrowthBadge pct={s.growth.amount_pct} />
-            <span>{t("dashboard.kpi.previous", { value: compact(s.previous.amount_fen) })}</span>
-          </p>
-        </article>
-        <article className="kpi">
-          <p className="kpi__label">{t("dashboard.kpi.technicalIncome")}</p>
-          <p className="kpi__value" title={formatFen(s.technical_income_fen, locale)}>
-            {compact(s.technical_income_fen)}
-          </p>
-          <p className="kpi__meta">
-            <GrowthBadge pct={s.growth.technical_income_pct} />
-            <span>{t("dashboard.kpi.previous", { value: compact(s.previous.technical_income_fen) })}</span>
-          </p>
-        </article>
+        <Kpi
+          label={t("dashboard.kpi.contracts")}
+          value={<>{s.contracts.toLocaleString(locale)}<small>{t("dashboard.kpi.unit.contracts")}</small></>}
+          meta={<><GrowthBadge pct={s.growth.contracts_pct} /><span>{t("dashboard.kpi.previous", { value: s.previous.contracts.toLocaleString(locale) })}</span></>}
+        />
+        <Kpi
+          label={t("dashboard.kpi.amount")}
+          value={compact(s.amount_fen)}
+          meta={<><GrowthBadge pct={s.growth.amount_pct} /><span>{t("dashboard.kpi.previous", { value: compact(s.previous.amount_fen) })}</span></>}
+          title={formatFen(s.amount_fen, locale)}
+        />
+        <Kpi
+          label={t("dashboard.kpi.technicalIncome")}
+          value={compact(s.technical_income_fen)}
+          meta={<><GrowthBadge pct={s.growth.technical_income_pct} /><span>{t("dashboard.kpi.previous", { value: compact(s.previous.technical_income_fen) })}</span></>}
+          title={formatFen(s.technical_income_fen, locale)}
+        />
       </section>
       <p className="sentence">{bureauSentence(s, locale)}</p>
       {s.contracts === 0 ? <p className="empty">{t("dashboard.noData")}</p> : null}

@@ -9,6 +9,7 @@ import { approveApplication, getProgramme, listApplications, rejectApplication, 
 import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
 import { ApplicationStatus } from "~/components/vouchers";
+import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
@@ -140,29 +141,21 @@ export default function VoucherProgrammeDetail() {
       ) : null}
 
       <section className="kpis" aria-label={t("vouchers.wallet.summary")}>
-        <div className="kpi">
-          <p className="kpi__label">{t("vouchers.programme.remaining")}</p>
-          <p className="kpi__value">{formatFen(p.remainingBudgetFen, locale)}</p>
-          <p className="kpi__meta">{t("vouchers.programme.ofBudget", { total: formatFen(p.totalBudgetFen, locale) })}</p>
-        </div>
-        <div className="kpi">
-          <p className="kpi__label">{t("vouchers.programme.issued")}</p>
-          <p className="kpi__value">{p.vouchersIssued}</p>
-          <p className="kpi__meta">
-            {t("vouchers.programme.outstanding", { amount: formatFen(p.outstandingFen, locale), held: formatFen(p.heldFen, locale) })}
-          </p>
-        </div>
-        <div className="kpi">
-          <p className="kpi__label">{t("vouchers.programme.redeemed")}</p>
-          <p className="kpi__value">{formatFen(p.redeemedFen, locale)}</p>
-          <p className="kpi__meta">
-            {t("vouchers.programme.reimbursementLine", {
-              owed: formatFen(p.owedFen, locale),
-              inPayment: formatFen(p.inPaymentFen, locale),
-              paid: formatFen(p.paidFen, locale),
-            })}
-          </p>
-        </div>
+        <Kpi
+          label={t("vouchers.programme.remaining")}
+          value={formatFen(p.remainingBudgetFen, locale)}
+          meta={t("vouchers.programme.ofBudget", { total: formatFen(p.totalBudgetFen, locale) })}
+        />
+        <Kpi
+          label={t("vouchers.programme.issued")}
+          value={p.vouchersIssued}
+          meta={t("vouchers.programme.outstanding", { amount: formatFen(p.outstandingFen, locale), held: formatFen(p.heldFen, locale) })}
+        />
+        <Kpi
+          label={t("vouchers.programme.redeemed")}
+          value={formatFen(p.redeemedFen, locale)}
+          meta={t("vouchers.programme.reimbursementLine", {owed: formatFen(p.owedFen, locale),inPayment: formatFen(p.inPaymentFen, locale),paid: formatFen(p.paidFen, locale),})}
+        />
       </section>
 
       <section className="panel panel--spaced" aria-labelledby="pending">

@@ -8,6 +8,7 @@ import { useLocale, useT } from "~/i18n/context";
 import { listProgrammes } from "~/services/vouchers";
 import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
+import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 
 export const meta: MetaFunction = ({ matches }) => {
@@ -65,23 +66,14 @@ export default function BureauVoucherProgrammes() {
       ) : null}
 
       <section className="kpis" aria-label={t("vouchers.wallet.summary")}>
-        <div className="kpi">
-          <p className="kpi__label">{t("vouchers.programme.budget")}</p>
-          <p className="kpi__value">{formatFen(totals.budget, locale)}</p>
-        </div>
-        <div className="kpi">
-          <p className="kpi__label">{t("vouchers.programme.remaining")}</p>
-          <p className="kpi__value">{formatFen(totals.remaining, locale)}</p>
-        </div>
-        <div className="kpi">
-          <p className="kpi__label">{t("vouchers.programme.redeemed")}</p>
-          <p className="kpi__value">{formatFen(totals.redeemed, locale)}</p>
-          <p className="kpi__meta">{t("vouchers.programme.owedLine", { owed: formatFen(totals.owed, locale) })}</p>
-        </div>
-        <div className="kpi">
-          <p className="kpi__label">{t("vouchers.programme.pending")}</p>
-          <p className="kpi__value">{totals.pending}</p>
-        </div>
+        <Kpi label={t("vouchers.programme.budget")} value={formatFen(totals.budget, locale)} />
+        <Kpi label={t("vouchers.programme.remaining")} value={formatFen(totals.remaining, locale)} />
+        <Kpi
+          label={t("vouchers.programme.redeemed")}
+          value={formatFen(totals.redeemed, locale)}
+          meta={t("vouchers.programme.owedLine", { owed: formatFen(totals.owed, locale) })}
+        />
+        <Kpi label={t("vouchers.programme.pending")} value={totals.pending} />
       </section>
 
       <section className="panel panel--spaced" aria-labelledby="programmes">

@@ -18,6 +18,7 @@ import { APPLICATION_FIELDS } from "~/services/vouchers/form-fields";
 import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
 import { ApplicationStatus } from "~/components/vouchers";
+import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 
 export const meta: MetaFunction = ({ matches }) => {
@@ -113,19 +114,9 @@ export default function VoucherWallet() {
       ) : null}
 
       <section className="kpis" aria-label={t("vouchers.wallet.summary")}>
-        <div className="kpi">
-          <p className="kpi__label">{t("vouchers.wallet.available")}</p>
-          <p className="kpi__value">{formatFen(wallet.totals.availableFen, locale)}</p>
-        </div>
-        <div className="kpi">
-          <p className="kpi__label">{t("vouchers.wallet.held")}</p>
-          <p className="kpi__value">{formatFen(wallet.totals.heldFen, locale)}</p>
-          <p className="kpi__meta">{t("vouchers.wallet.heldHint")}</p>
-        </div>
-        <div className="kpi">
-          <p className="kpi__label">{t("vouchers.wallet.redeemed")}</p>
-          <p className="kpi__value">{formatFen(wallet.totals.redeemedFen, locale)}</p>
-        </div>
+        <Kpi label={t("vouchers.wallet.available")} value={formatFen(wallet.totals.availableFen, locale)} />
+        <Kpi label={t("vouchers.wallet.held")} value={formatFen(wallet.totals.heldFen, locale)} meta={t("vouchers.wallet.heldHint")} />
+        <Kpi label={t("vouchers.wallet.redeemed")} value={formatFen(wallet.totals.redeemedFen, locale)} />
       </section>
 
       <section className="panel panel--spaced" aria-labelledby="my-vouchers">

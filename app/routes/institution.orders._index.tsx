@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
+import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 import { formatWhen } from "~/components/checkout/format";
 import { OrderStatusBadge } from "~/components/checkout/order-bits";
@@ -60,20 +61,19 @@ export default function InstitutionOrders() {
       />
       {settlement && (settlement.owedFen > 0 || settlement.paidFen > 0) ? (
         <section className="kpis settlement-kpis" aria-label={t("payouts.mine.title")}>
-          <div className="kpi">
-            <p className="kpi__label">{t("payouts.mine.owed")}</p>
-            <p className="kpi__value">{formatFen(settlement.owedFen, locale)}</p>
-          </div>
-          <div className="kpi">
-            <p className="kpi__label">{t("payouts.mine.paid")}</p>
-            <p className="kpi__value">{formatFen(settlement.paidFen, locale)}</p>
-            {settlement.payouts[0] ? (
-              <p className="kpi__meta">
-                {t("payouts.mine.recent")} {formatWhen(settlement.payouts[0].paidAt, locale)} · {formatFen(settlement.payouts[0].amountFen, locale)} ·{" "}
-                <span className="mono">{settlement.payouts[0].bankReference}</span>
-              </p>
-            ) : null}
-          </div>
+          <Kpi label={t("payouts.mine.owed")} value={formatFen(settlement.owedFen, locale)} />
+          <Kpi
+            label={t("payouts.mine.paid")}
+            value={formatFen(settlement.paidFen, locale)}
+            meta={
+              settlement.payouts[0] ? (
+                <>
+                  {t("payouts.mine.recent")} {formatWhen(settlement.payouts[0].paidAt, locale)} · {formatFen(settlement.payouts[0].amountFen, locale)} ·{" "}
+                  <span className="mono">{settlement.payouts[0].bankReference}</span>
+                </>
+              ) : null
+            }
+          />
         </section>
       ) : null}
       <StatusTabs

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
+import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 import { formatWhen } from "~/components/checkout/format";
 import { toWire } from "~/components/checkout/wire";
@@ -51,32 +52,22 @@ export default function OperatorHome() {
         }
       />
       <section className="kpis" aria-label={t("checkout.operator.figures")}>
-        <div className="kpi">
-          <p className="kpi__label">{t("checkout.operator.awaiting")}</p>
-          <p className="kpi__value">{o.awaitingTransfers}</p>
-          <p className="kpi__meta">
-            <span>{formatFen(o.awaitingTransfersFen, locale)}</span>
-            <span>{t("checkout.operator.dueToday", { n: o.transfersDueToday })}</span>
-          </p>
-        </div>
-        <div className="kpi">
-          <p className="kpi__label">{t("checkout.operator.pendingCard")}</p>
-          <p className="kpi__value">{o.pendingCard}</p>
-          <p className="kpi__meta">{t("checkout.operator.reservations", { n: o.activeReservations })}</p>
-        </div>
-        <div className="kpi">
-          <p className="kpi__label">{t("checkout.operator.completedToday")}</p>
-          <p className="kpi__value">{o.completedToday}</p>
-          <p className="kpi__meta">{formatFen(o.completedTodayFen, locale)}</p>
-        </div>
-        <div className="kpi">
-          <p className="kpi__label">{t("checkout.operator.completed30d")}</p>
-          <p className="kpi__value">{o.completed30d}</p>
-          <p className="kpi__meta">
-            <span>{formatFen(o.completed30dFen, locale)}</span>
-            <span>{t("checkout.operator.refunded30d", { n: o.refunded30d })}</span>
-          </p>
-        </div>
+        <Kpi
+          label={t("checkout.operator.awaiting")}
+          value={o.awaitingTransfers}
+          meta={<><span>{formatFen(o.awaitingTransfersFen, locale)}</span><span>{t("checkout.operator.dueToday", { n: o.transfersDueToday })}</span></>}
+        />
+        <Kpi
+          label={t("checkout.operator.pendingCard")}
+          value={o.pendingCard}
+          meta={t("checkout.operator.reservations", { n: o.activeReservations })}
+        />
+        <Kpi label={t("checkout.operator.completedToday")} value={o.completedToday} meta={formatFen(o.completedTodayFen, locale)} />
+        <Kpi
+          label={t("checkout.operator.completed30d")}
+          value={o.completed30d}
+          meta={<><span>{formatFen(o.completed30dFen, locale)}</span><span>{t("checkout.operator.refunded30d", { n: o.refunded30d })}</span></>}
+        />
       </section>
       <section className="panel panel--spaced" aria-labelledby="next-heading">
         <div className="panel__head">

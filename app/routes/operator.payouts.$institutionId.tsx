@@ -6,6 +6,7 @@ import { fenToInput, formatWhen, messageText } from "~/components/checkout/forma
 import { toWire } from "~/components/checkout/wire";
 import { DataTable } from "~/components/data-table";
 import { ErrorSummary, TextAreaField, TextField } from "~/components/form";
+import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
@@ -82,14 +83,8 @@ export default function InstitutionPayouts() {
       <ErrorSummary formError={actionData?.formError ? messageText(t, locale, actionData.formError) : null} items={items} focusKey={actionData} />
 
       <section className="kpis" aria-label={t("payouts.figures")}>
-        <div className="kpi">
-          <p className="kpi__label">{t("payouts.owedNow")}</p>
-          <p className="kpi__value">{formatFen(s.owedFen, locale)}</p>
-        </div>
-        <div className="kpi">
-          <p className="kpi__label">{t("payouts.paidTotal")}</p>
-          <p className="kpi__value">{formatFen(s.paidFen, locale)}</p>
-        </div>
+        <Kpi label={t("payouts.owedNow")} value={formatFen(s.owedFen, locale)} />
+        <Kpi label={t("payouts.paidTotal")} value={formatFen(s.paidFen, locale)} />
       </section>
       {s.owedFen > 0 ? (
         <Form method="post" className="panel panel--spaced payout-form" noValidate aria-labelledby="record-heading">

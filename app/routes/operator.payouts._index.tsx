@@ -5,6 +5,7 @@ import "~/components/checkout/checkout.css";
 import { formatWhen } from "~/components/checkout/format";
 import { toWire } from "~/components/checkout/wire";
 import { DataTable } from "~/components/data-table";
+import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
@@ -38,17 +39,8 @@ export default function Payouts() {
     <div>
       <PageHead title={t("payouts.title")} intro={t("payouts.intro")} />
       <section className="kpis" aria-label={t("payouts.figures")}>
-        <div className="kpi">
-          <p className="kpi__label">{t("payouts.owedTotal")}</p>
-          <p className="kpi__value">{formatFen(overview.owedFen, locale)}</p>
-          <p className="kpi__meta">
-            {t("payouts.owedInstitutions", { n: owing })}
-          </p>
-        </div>
-        <div className="kpi">
-          <p className="kpi__label">{t("payouts.paidTotal")}</p>
-          <p className="kpi__value">{formatFen(overview.paidFen, locale)}</p>
-        </div>
+        <Kpi label={t("payouts.owedTotal")} value={formatFen(overview.owedFen, locale)} meta={t("payouts.owedInstitutions", { n: owing })} />
+        <Kpi label={t("payouts.paidTotal")} value={formatFen(overview.paidFen, locale)} />
       </section>
       {overview.rows.length === 0 ? (
         <p className="empty">{t("payouts.none")}</p>
