@@ -206,6 +206,9 @@ export const ordersStep: SeedStep = {
     const others = [...vouchers.keys()].filter((id) => id !== demoEnterprise);
     for (const [index, { listing, at }] of candidates.entries()) {
       if (counts.completedOrders >= COMPLETED) break;
+      // Paced over the whole history (a little ahead of an even spread, since some candidates find no sale), so the
+      // last weeks have deals too, not only the first months.
+      if (counts.completedOrders >= (COMPLETED * 1.2 * (index + 1)) / candidates.length) continue;
       const forDemo = demoEnterprise !== null && demoSales.has(index);
       const holder = forDemo ? (demoEnterprise as number) : rng.chance(0.7) && others.length > 0 ? rng.pick(others) : rng.pick(buyers.filter((b) => b !== demoEnterprise));
       if (holder === listing.institutionId) continue;

@@ -203,6 +203,14 @@ describeEachEngine("demo seed", (db) => {
       .groupBy("payment_method")
       .execute();
     expect(Object.fromEntries(byMethod.map((r) => [r.payment_method, Number(r.n) > 0]))).toMatchObject({ card: true, bank_transfer: true });
+    // Spread over the whole history: the operator's "last 30 days" has deals too.
+    const recent = await db()
+      .selectFrom("orders")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("status", "=", "completed")
+      .where("paid_at", ">=", new Date(NOW.getTime() - 30 * 86_400_000))
+      .executeTakeFirstOrThrow();
+    expect(Number(recent.n)).toBeGreaterThanOrEqual(20);
     // The demo institution sees both what the platform paid it and what it still owes.
     const demo = summary.logins.find((l) => l.role === "institution");
     const settlement = demo ? await institutionSettlement(db(), demo.organisationId) : null;
