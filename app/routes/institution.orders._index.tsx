@@ -66,12 +66,14 @@ export default function InstitutionOrders() {
             label={t("payouts.mine.paid")}
             value={formatFen(settlement.paidFen, locale)}
             meta={
-              settlement.payouts[0] ? (
-                <>
-                  {t("payouts.mine.recent")} {formatWhen(settlement.payouts[0].paidAt, locale)} · {formatFen(settlement.payouts[0].amountFen, locale)} ·{" "}
-                  <span className="mono">{settlement.payouts[0].bankReference}</span>
-                </>
-              ) : null
+              <>
+                {settlement.payouts[0] ? (
+                  <span>
+                    {t("payouts.mine.recent")} {formatWhen(settlement.payouts[0].paidAt, locale)} · {formatFen(settlement.payouts[0].amountFen, locale)}
+                  </span>
+                ) : null}
+                <Link to="/institution/settlement">{t("payouts.mine.details")} →</Link>
+              </>
             }
           />
         </section>

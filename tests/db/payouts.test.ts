@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { action as payoutAction, loader as payoutLoader } from "../../app/routes/operator.payouts.$institutionId";
 import { loader as payoutsLoader } from "../../app/routes/operator.payouts._index";
 import { loader as salesLoader } from "../../app/routes/institution.orders._index";
+import { loader as settlementLoader } from "../../app/routes/institution.settlement";
 import { createSession } from "../../app/services/accounts/sessions";
 import type { SessionUser } from "../../app/services/accounts/types";
 import { CheckoutError, markOrderPaid, refundOrder, startCheckout } from "../../app/services/checkout";
@@ -60,7 +61,7 @@ describeEachEngine("institution payouts", (db, engine) => {
   it("lists what the platform owes the institution", async () => {
     const overview = await payablesOverview(db());
     expect(overview.rows.find((r) => r.institutionId === seller.organisationId)).toMatchObject({ owedFen: owed, paidFen: 0, payouts: 0, lastPaidAt: null });
-    expect(await institutionSettlement(db(), seller.organisationId)).toMatchObject({ owedFen: owed, paidFen: 0, payouts: [] });
+    expect(await institutionSettlement(db(), seller.organisationId)).toMatchObject({ owedFen: owed, paidFen: 0, payoutCount: 0, payouts: [] });
     expect(await institutionSettlement(db(), m.buyer.organisationId)).toBeNull();
   });
 
@@ -191,6 +192,15 @@ describeEachEngine("institution payouts", (db, engine) => {
         settlement: { owedFen: number; paidFen: number; payouts: { bankReference: string }[] };
       };
       expect(sales.settlement).toMatchObject({ owedFen: 0, paidFen: 495_000, payouts: [{ bankReference: "HX-PAGE-1" }] });
+      const mine = (await settlementLoader({ request: new Request(`${BASE}/institution/settlement`, { headers: headers(other) }), params: {}, context })) as {
+        settlement: { owedFen: number; paidFen: number; payoutCount: number; payouts: { bankReference: string; amountFen: number }[] };
+      };
+      expect(mine.settlement).toMatchObject({ owedFen: 0, paidFen: 495_000, payoutCount: 1, payouts: [{ bankReference: "HX-PAGE-1", amountFen: 495_000 }] });
+      const forOperator = await settlementLoader({ request: new Request(`${BASE}/institution/settlement`, { headers: headers(m.operator) }), params: {}, context }).then(
+        () => null,
+        (e: unknown) => e as Response,
+      );
+      expect(forOperator?.status).toBe(403);
     });
 
     it("is for the operator only, and 404 for an organisation that is not an institution", async () => {

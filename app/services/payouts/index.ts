@@ -65,6 +65,8 @@ export interface InstitutionSettlement {
   institutionName: string;
   owedFen: number;
   paidFen: number;
+  payoutCount: number;
+  /** newest first, at most the limit asked for */
   payouts: PayoutRow[];
 }
 
@@ -94,7 +96,7 @@ export async function institutionSettlement(
       .execute(),
     db
       .selectFrom("institution_payouts")
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("amount_fen"), sql<number>`0`).as("total"))
+      .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>("amount_fen"), sql<number>`0`).as("total"), eb.fn.countAll<number>().as("count")])
       .where("institution_id", "=", institutionId)
       .executeTakeFirstOrThrow(),
   ]);
@@ -103,6 +105,7 @@ export async function institutionSettlement(
     institutionName: institution.name,
     owedFen: institution.balance ?? 0,
     paidFen: Number(paid.total),
+    payoutCount: Number(paid.count),
     payouts: payouts.map((p) => ({
       id: p.id,
       amountFen: p.amount_fen,
