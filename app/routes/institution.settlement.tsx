@@ -2,11 +2,10 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
-import { formatWhen } from "~/components/checkout/format";
 import { toWire } from "~/components/checkout/wire";
-import { DataTable } from "~/components/data-table";
 import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
+import { PayoutHistory } from "~/components/payout-history";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
@@ -48,23 +47,7 @@ export default function InstitutionSettlement() {
         <Kpi label={t("payouts.mine.owed")} value={formatFen(s.owedFen, locale)} />
         <Kpi label={t("payouts.mine.paid")} value={formatFen(s.paidFen, locale)} meta={t("payouts.mine.count", { n: s.payoutCount })} />
       </section>
-      <section className="panel panel--spaced" aria-labelledby="payouts-heading">
-        <h2 id="payouts-heading">{t("payouts.history")}</h2>
-        {s.payouts.length === 0 ? (
-          <p className="empty">{t("payouts.mine.none")}</p>
-        ) : (
-          <DataTable
-            rows={s.payouts}
-            rowKey={(p) => p.id}
-            columns={[
-              { header: t("payouts.colDate"), className: "nowrap", cell: (p) => formatWhen(p.paidAt, locale) },
-              { header: t("payouts.colAmount"), numeric: true, cell: (p) => formatFen(p.amountFen, locale) },
-              { header: t("payouts.colReference"), className: "mono", cell: (p) => p.bankReference },
-              { header: t("payouts.colNote"), cell: (p) => p.note ?? "—" },
-            ]}
-          />
-        )}
-      </section>
+      <PayoutHistory payouts={s.payouts} empty={t("payouts.mine.none")} />
     </div>
   );
 }

@@ -2,12 +2,12 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
-import { fenToInput, formatWhen, messageText } from "~/components/checkout/format";
+import { fenToInput, messageText } from "~/components/checkout/format";
 import { toWire } from "~/components/checkout/wire";
-import { DataTable } from "~/components/data-table";
 import { ErrorSummary, TextAreaField, TextField } from "~/components/form";
 import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
+import { PayoutHistory } from "~/components/payout-history";
 import { getDb } from "~/db.server";
 import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
@@ -116,24 +116,7 @@ export default function InstitutionPayouts() {
         <p className="notice panel--spaced">{t("payouts.nothingOwed")}</p>
       )}
 
-      <section className="panel panel--spaced" aria-labelledby="history-heading">
-        <h2 id="history-heading">{t("payouts.history")}</h2>
-        {s.payouts.length === 0 ? (
-          <p className="empty">{t("payouts.noHistory")}</p>
-        ) : (
-          <DataTable
-            rows={s.payouts}
-            rowKey={(p) => p.id}
-            columns={[
-              { header: t("payouts.colDate"), className: "nowrap", cell: (p) => formatWhen(p.paidAt, locale) },
-              { header: t("payouts.colAmount"), numeric: true, cell: (p) => formatFen(p.amountFen, locale) },
-              { header: t("payouts.colReference"), className: "mono", cell: (p) => p.bankReference },
-              { header: t("payouts.colBy"), cell: (p) => p.paidBy },
-              { header: t("payouts.colNote"), cell: (p) => p.note ?? "—" },
-            ]}
-          />
-        )}
-      </section>
+      <PayoutHistory payouts={s.payouts} empty={t("payouts.noHistory")} showRecordedBy />
     </div>
   );
 }
