@@ -168,7 +168,7 @@ describeEachEngine("ledger invariants", (db) => {
     ).toBeUndefined();
     // A may-go-negative account can go below zero.
     await postTransaction(db(), {
-      kind: "institution_payout",
+      kind: "bank_transfer",
       idempotencyKey: "t:bank-negative",
       entries: [
         { accountId: payable, amountFen: 100 },

@@ -145,6 +145,27 @@ describeEachEngine("institution payouts", (db, engine) => {
     expect((await db().selectFrom("orders").select("status").where("id", "=", orderId).executeTakeFirstOrThrow()).status).toBe("completed");
   });
 
+  it("ledgerCheck finds a payout recorded without its posting", async () => {
+    const rolledBack = new Error("roll back");
+    const outcome = await db()
+      .transaction()
+      .execute(async (trx) => {
+        await trx
+          .insertInto("institution_payouts")
+          .values({ institution_id: seller.organisationId, amount_fen: 100, bank_reference: "NOT-POSTED", paid_by: m.operator.id })
+          .execute();
+        const report = await ledgerCheck(trx);
+        expect(report.ok).toBe(false);
+        expect(report.violations).toEqual([
+          { check: "institution_payouts", message: expect.stringMatching(/^payout \d+ to institution \d+: 100 fen recorded, 0 posted off its payable$/) },
+        ]);
+        throw rolledBack;
+      })
+      .catch((e: unknown) => e);
+    expect(outcome).toBe(rolledBack);
+    expect((await ledgerCheck(db())).violations).toEqual([]);
+  });
+
   it("keeps payouts append-only in the database", async () => {
     await expect(sql`update institution_payouts set amount_fen = amount_fen + 1`.execute(db())).rejects.toThrow(/append-only/);
     await expect(sql`delete from institution_payouts`.execute(db())).rejects.toThrow(/append-only/);

@@ -329,6 +329,35 @@ const CHECKS: Check[] = [
     },
   },
   {
+    name: "institution_payouts",
+    description: "each payout to an institution is posted once, for its amount, off that institution's payable; every payout posting has its record",
+    async run(db, limit) {
+      const unposted = await rows<{ id: number; institution_id: number; amount_fen: number; posted: number }>(
+        db,
+        sql`select * from (
+              select p.id, p.institution_id, p.amount_fen,
+                     coalesce((select sum(e.amount) from ledger_transactions t
+                                 join ledger_entries e on e.transaction_id = t.id
+                                 join ledger_accounts a on a.id = e.account_id
+                                where t.idempotency_key = 'institution-payout:' || p.id and t.kind = 'institution_payout'
+                                  and a.purpose = 'institution_payable' and a.owner_organisation_id = p.institution_id), 0)::bigint as posted
+                from institution_payouts p) x
+             where posted <> amount_fen order by id limit ${limit}`,
+      );
+      const orphans = await rows<{ id: number; key: string }>(
+        db,
+        sql`select t.id, t.idempotency_key as key from ledger_transactions t
+             where t.kind = 'institution_payout'
+               and not exists (select 1 from institution_payouts p where 'institution-payout:' || p.id = t.idempotency_key)
+             order by t.id limit ${limit}`,
+      );
+      return [
+        ...unposted.map((r) => `payout ${r.id} to institution ${r.institution_id}: ${r.amount_fen} fen recorded, ${r.posted} posted off its payable`),
+        ...orphans.map((r) => `transaction ${r.id} (${r.key}) pays an institution out with no payout recorded`),
+      ];
+    },
+  },
+  {
     name: "voucher_applications",
     description: "an application is approved exactly when a voucher was issued on it, to the same enterprise and programme",
     async run(db, limit) {
