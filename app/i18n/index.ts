@@ -36,6 +36,12 @@ export function translator(locale: Locale): Translate {
   };
 }
 
+/** The translator for a route's `meta` function, in the locale the root loader chose for the request. */
+export function metaTranslator(matches: readonly { id: string; data?: unknown }[]): Translate {
+  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
+  return translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+}
+
 export function hasMessage(key: string): boolean {
   return key in messages[DEFAULT_LOCALE];
 }

@@ -4,7 +4,7 @@ import chartsStylesheet from "~/components/charts/charts.css?url";
 import { ErrorSummary, TextAreaField } from "~/components/form";
 import { PageHead } from "~/components/page-head";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { ContractNotFoundError, VoidRejectedError, contractVoidRecord, getContract, voidContract } from "~/services/contracts/registry";
 import { MAX_VOID_REASON } from "~/services/contracts/validation";
@@ -14,8 +14,7 @@ import { idParam } from "~/utils/route-params";
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("contracts.detail.title", { contract_no: loaded?.contract.contract_no ?? "" })} · ${t("app.name")}` }];
 };
 

@@ -5,7 +5,7 @@ import { CONTRACT_SOURCES, CONTRACT_TYPES, FIELD_CODES, SELLER_TYPES } from "../
 import chartsStylesheet from "~/components/charts/charts.css?url";
 import { PageHead } from "~/components/page-head";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { isIsoDate } from "~/services/contracts/calendar";
 import { listContracts } from "~/services/contracts/registry";
@@ -14,8 +14,7 @@ import { requireUser } from "~/session.server";
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("contracts.title")} · ${t("app.name")}` }];
 };
 

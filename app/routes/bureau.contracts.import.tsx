@@ -11,7 +11,7 @@ import {
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import chartsStylesheet from "~/components/charts/charts.css?url";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
+import { metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { importContractsCsv, type LineError } from "~/services/contracts/import";
 import { formatLineError } from "~/services/contracts/messages";
@@ -21,8 +21,7 @@ import { requireUser } from "~/session.server";
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("contracts.import.title")} · ${t("app.name")}` }];
 };
 

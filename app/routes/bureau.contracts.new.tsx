@@ -4,7 +4,7 @@ import { CONTRACT_TYPES, FIELD_CODES, SELLER_TYPES } from "../../db/schema";
 import chartsStylesheet from "~/components/charts/charts.css?url";
 import { ErrorSummary, SelectField, TextField } from "~/components/form";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
+import { metaTranslator } from "~/i18n";
 import { useT } from "~/i18n/context";
 import { todayInChina } from "~/services/contracts/calendar";
 import { describeProblem } from "~/services/contracts/messages";
@@ -15,8 +15,7 @@ import { requireUser } from "~/session.server";
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("contracts.new.title")} · ${t("app.name")}` }];
 };
 

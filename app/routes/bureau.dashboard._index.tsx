@@ -10,7 +10,7 @@ import { PageHead } from "~/components/page-head";
 import { SortableTable, type Column } from "~/components/charts/sortable-table";
 import { TrendChart } from "~/components/charts/trend-chart";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, formatFenCompact, isLocale, translator } from "~/i18n";
+import { formatFen, formatFenCompact, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { parseRangeParams, rangePresets } from "~/services/stats/params";
 import { bureauSentence, periodLabel } from "~/services/stats/sentence";
@@ -21,8 +21,7 @@ import { requireUser } from "~/session.server";
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("dashboard.title")} · ${t("app.name")}` }];
 };
 

@@ -4,7 +4,7 @@ import chartsStylesheet from "~/components/charts/charts.css?url";
 import { GrowthBadge, type BreakdownRow } from "~/components/charts/breakdown";
 import { TrendChart } from "~/components/charts/trend-chart";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFenCompact, isLocale, translator } from "~/i18n";
+import { formatFenCompact, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { parseRangeParams, rangePresets } from "~/services/stats/params";
 import { bureauSentence, periodLabel } from "~/services/stats/sentence";
@@ -15,8 +15,7 @@ import { requireUser } from "~/session.server";
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("dashboard.report.title", { city: t("dashboard.report.city") })} · ${t("app.name")}` }];
 };
 

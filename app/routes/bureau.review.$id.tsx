@@ -5,7 +5,7 @@ import { ResultPreview } from "~/components/catalogue/result-preview";
 import "~/components/catalogue/catalogue.css";
 import { ErrorSummary, TextAreaField } from "~/components/form";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
+import { metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { CatalogueError, getResultDetail, httpStatusOf, resultHistory } from "~/services/catalogue/lifecycle";
 import { LIMITS } from "~/services/catalogue/listing-input";
@@ -13,8 +13,7 @@ import { approveResult, parseDecision, previewOf, rejectResult } from "~/service
 import { requireUser } from "~/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${loaded?.result.title ?? t("catalogue.review.title")} · ${t("catalogue.review.title")} · ${t("app.name")}` }];
 };
 

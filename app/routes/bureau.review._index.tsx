@@ -5,14 +5,13 @@ import { PageHead } from "~/components/page-head";
 import { formatDateTime } from "~/components/catalogue/format";
 import "~/components/catalogue/catalogue.css";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, hasMessage, isLocale, translator } from "~/i18n";
+import { hasMessage, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { QUEUE_PAGE_SIZE, recentDecisions, reviewQueue } from "~/services/catalogue/review";
 import { requireUser } from "~/session.server";
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("catalogue.review.title")} · ${t("app.name")}` }];
 };
 

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import "~/components/charts/charts.css";
 import "~/styles/vouchers.css";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator, type Locale } from "~/i18n";
+import { formatFen, type Locale, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { approveApplication, getProgramme, listApplications, rejectApplication, setProgrammeStatus } from "~/services/vouchers";
 import { requireUser } from "~/session.server";
@@ -13,8 +13,7 @@ import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${loaded?.programme.name ?? t("vouchers.bureau.title")} · ${t("app.name")}` }];
 };
 

@@ -3,7 +3,7 @@ import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/styles/vouchers.css";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { listProgrammes } from "~/services/vouchers";
 import { requireUser } from "~/session.server";
@@ -12,8 +12,7 @@ import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("vouchers.bureau.title")} · ${t("app.name")}` }];
 };
 

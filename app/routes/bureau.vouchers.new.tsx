@@ -5,15 +5,14 @@ import "~/components/charts/charts.css";
 import { ErrorSummary, fieldIds, TextField } from "~/components/form";
 import "~/styles/vouchers.css";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
+import { metaTranslator } from "~/i18n";
 import { useT } from "~/i18n/context";
 import { createProgramme, type ProgrammeField } from "~/services/vouchers";
 import { PROGRAMME_FIELDS } from "~/services/vouchers/form-fields";
 import { requireUser } from "~/session.server";
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("vouchers.bureau.new")} · ${t("app.name")}` }];
 };
 

@@ -4,14 +4,13 @@ import "~/components/charts/charts.css";
 import { PageHead } from "~/components/page-head";
 import "~/styles/vouchers.css";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator, type Locale } from "~/i18n";
+import { formatFen, type Locale, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { createReimbursementBatch, listBatches, markBatchPaid, reimbursementOverview } from "~/services/vouchers";
 import { requireUser } from "~/session.server";
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("vouchers.reimbursement.title")} · ${t("app.name")}` }];
 };
 

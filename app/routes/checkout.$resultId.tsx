@@ -8,7 +8,7 @@ import { MoneyBreakdown } from "~/components/checkout/order-bits";
 import { errorToWire, toWire } from "~/components/checkout/wire";
 import { ErrorSummary, RadioGroupField, TextField } from "~/components/form";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { attachStripeSession, CheckoutError, checkoutHttpStatus, expireOrder, previewCheckout, startCheckout } from "~/services/checkout";
 import { parseYuanToFen } from "~/services/contracts/money";
@@ -22,8 +22,7 @@ import { TRANSFER_MODES, type TransferMode } from "../../db/schema";
 // exclusive result); a card payment continues on Stripe's page, a bank transfer on the order page.
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("checkout.title")} · ${t("app.name")}` }];
 };
 

@@ -5,7 +5,7 @@ import { formatWhen, messageText } from "~/components/checkout/format";
 import { BankInstructions, OrderHistory, OrderReceipt, OrderPageHead } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
+import { metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { cancelOrder, CheckoutError, checkoutHttpStatus, getOrderDetail } from "~/services/checkout";
 import { orderNo } from "~/services/checkout/rules";
@@ -18,8 +18,7 @@ import { idParam } from "~/utils/route-params";
 // cancel, and the receipt once it is paid.
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("checkout.order.title", { no: loaded?.order.orderNo ?? "" })} · ${t("app.name")}` }];
 };
 

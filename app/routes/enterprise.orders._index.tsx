@@ -7,7 +7,7 @@ import { formatDay, formatWhen, messageText } from "~/components/checkout/format
 import { OrderStatusBadge } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { CheckoutError, listInquiries, listOrders, ORDERS_PAGE_SIZE, withdrawInquiry } from "~/services/checkout";
 import { requireUser } from "~/session.server";
@@ -16,8 +16,7 @@ import { StatusTabs } from "~/components/status-tabs";
 import { DataTable, Pager } from "~/components/data-table";
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("checkout.orders.mine")} · ${t("app.name")}` }];
 };
 

@@ -4,7 +4,7 @@ import "~/components/charts/charts.css";
 import "~/styles/vouchers.css";
 import { ErrorSummary, TextAreaField, TextField } from "~/components/form";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator, type Locale } from "~/i18n";
+import { formatFen, type Locale, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import {
   applyForVoucher,
@@ -22,8 +22,7 @@ import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("vouchers.wallet.title")} · ${t("app.name")}` }];
 };
 

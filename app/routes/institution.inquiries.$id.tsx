@@ -7,7 +7,7 @@ import { fenToInput, formatDay, formatWhen } from "~/components/checkout/format"
 import { toWire } from "~/components/checkout/wire";
 import { ErrorSummary, TextAreaField, TextField } from "~/components/form";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { CheckoutError, declineInquiry, listInquiries, quoteHistory, quoteInquiry, type QuoteField } from "~/services/checkout";
 import { MAX_QUOTE_DAYS } from "~/services/checkout/rules";
@@ -19,8 +19,7 @@ import { idParam } from "~/utils/route-params";
 // price valid until a date (or to decline with a reason).
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("checkout.inquiry.one")} · ${t("app.name")}` }];
 };
 

@@ -6,7 +6,7 @@ import { PageHead } from "~/components/page-head";
 import { formatDay, formatWhen } from "~/components/checkout/format";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { listInquiries } from "~/services/checkout";
 import { requireUser } from "~/session.server";
@@ -16,8 +16,7 @@ import { StatusTabs } from "~/components/status-tabs";
 // The institution's inquiries (询价): open ones first, each answered with a quote or declined on its own page.
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("checkout.inquiry.received")} · ${t("app.name")}` }];
 };
 

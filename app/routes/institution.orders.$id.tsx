@@ -5,7 +5,7 @@ import { formatWhen } from "~/components/checkout/format";
 import { OrderHistory, OrderReceipt, OrderPageHead } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { getOrderDetail } from "~/services/checkout";
 import { platformFeeFen } from "~/services/ledger";
@@ -16,8 +16,7 @@ import { idParam } from "~/utils/route-params";
 // The seller's receipt of one sale: the same receipt the buyer has, plus how the money reaches the institution.
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("checkout.order.title", { no: loaded?.order.orderNo ?? "" })} · ${t("app.name")}` }];
 };
 

@@ -8,7 +8,7 @@ import { formatWhen } from "~/components/checkout/format";
 import { OrderStatusBadge } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { listOrders, ORDERS_PAGE_SIZE } from "~/services/checkout";
 import { institutionSettlement } from "~/services/payouts";
@@ -21,8 +21,7 @@ import { DataTable, Pager } from "~/components/data-table";
 // what comes through the platform (less the platform fee).
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("checkout.orders.sales")} · ${t("app.name")}` }];
 };
 

@@ -6,7 +6,7 @@ import { ResultForm } from "~/components/catalogue/result-form";
 import { ResultPreview } from "~/components/catalogue/result-preview";
 import "~/components/catalogue/catalogue.css";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, hasMessage, isLocale, translator } from "~/i18n";
+import { hasMessage, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import {
   CatalogueError,
@@ -29,8 +29,7 @@ import { previewOf } from "~/services/catalogue/review";
 import { requireUser } from "~/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${loaded?.result.title ?? t("catalogue.edit.title")} · ${t("app.name")}` }];
 };
 

@@ -8,7 +8,7 @@ import { PriceList } from "~/components/catalogue/result-preview";
 import { StatusBadge } from "~/components/catalogue/status-badge";
 import "~/components/catalogue/catalogue.css";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, hasMessage, isLocale, translator } from "~/i18n";
+import { hasMessage, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import {
   CatalogueError,
@@ -29,8 +29,7 @@ import { requireUser } from "~/session.server";
 import { StatusTabs } from "~/components/status-tabs";
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("catalogue.mine.title")} · ${t("app.name")}` }];
 };
 

@@ -13,7 +13,7 @@ import { FIELD_CODES, IP_TYPES, TRANSFER_MODES } from "../../db/schema";
 import "~/components/catalogue/catalogue.css";
 import { ErrorSummary, RadioGroupField } from "~/components/form";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
+import { metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { REGIONS } from "~/services/accounts/regions";
 import { importResults } from "~/services/catalogue/import";
@@ -21,8 +21,7 @@ import { IP_STATUSES, formatLineError, type LineError } from "~/services/catalog
 import { requireUser } from "~/session.server";
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("catalogue.import.title")} · ${t("app.name")}` }];
 };
 

@@ -2,15 +2,14 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Link, useActionData, useNavigation } from "@remix-run/react";
 import { ResultForm } from "~/components/catalogue/result-form";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
+import { metaTranslator } from "~/i18n";
 import { useT } from "~/i18n/context";
 import { CatalogueError, createResult, httpStatusOf } from "~/services/catalogue/lifecycle";
 import { parseResultForm } from "~/services/catalogue/listing-input";
 import { requireUser } from "~/session.server";
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("catalogue.new.title")} · ${t("app.name")}` }];
 };
 

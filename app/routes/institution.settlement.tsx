@@ -7,7 +7,7 @@ import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 import { PayoutHistory } from "~/components/payout-history";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { institutionSettlement } from "~/services/payouts";
 import { requireUser } from "~/session.server";
@@ -16,8 +16,7 @@ import { requireUser } from "~/session.server";
 // received, with the bank reference to find it on the statement.
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("payouts.mine.title")} · ${t("app.name")}` }];
 };
 

@@ -3,15 +3,14 @@ import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remi
 import { useEffect, useRef } from "react";
 import { ErrorSummary, TextField } from "~/components/form";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
+import { metaTranslator } from "~/i18n";
 import { useT } from "~/i18n/context";
 import { authenticate, type LoginField } from "~/services/accounts/authenticate";
 import { createUserSession, getSessionUser } from "~/session.server";
 import { safeRedirectPath } from "~/utils/redirect";
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("auth.login.title")} · ${t("app.name")}` }];
 };
 

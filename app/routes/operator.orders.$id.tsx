@@ -7,7 +7,7 @@ import { OrderHistory, OrderReceipt, OrderPageHead, RefundedNotice } from "~/com
 import { toWire } from "~/components/checkout/wire";
 import { ErrorSummary, TextAreaField } from "~/components/form";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { CheckoutError, checkoutHttpStatus, getOrderDetail } from "~/services/checkout";
 import { PaymentsError } from "~/services/payments/errors";
@@ -20,8 +20,7 @@ import { idParam } from "~/utils/route-params";
 // paid online is refunded here through Stripe, and the ledger follows when Stripe reports the refund.
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("checkout.order.title", { no: loaded?.order.orderNo ?? "" })} · ${t("app.name")}` }];
 };
 

@@ -3,7 +3,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { PageHead } from "~/components/page-head";
 import { TextField } from "~/components/form";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
+import { metaTranslator } from "~/i18n";
 import { useT } from "~/i18n/context";
 import { findOrder, parseBankReference } from "~/services/checkout";
 import { requireUser } from "~/session.server";
@@ -11,8 +11,7 @@ import { requireUser } from "~/session.server";
 // The operator finds any order by its number (or a bank transfer's memo) and goes to its page.
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("checkout.lookup.title")} · ${t("app.name")}` }];
 };
 

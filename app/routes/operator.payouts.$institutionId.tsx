@@ -9,7 +9,7 @@ import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 import { PayoutHistory } from "~/components/payout-history";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import type { Message } from "~/services/accounts/types";
 import { institutionSettlement, recordPayout, type PayoutField } from "~/services/payouts";
@@ -20,8 +20,7 @@ import { idParam } from "~/utils/route-params";
 // payouts so far.
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("payouts.one", { name: loaded?.settlement.institutionName ?? "" })} · ${t("app.name")}` }];
 };
 

@@ -8,7 +8,7 @@ import { DataTable } from "~/components/data-table";
 import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { payablesOverview } from "~/services/payouts";
 import { requireUser } from "~/session.server";
@@ -16,12 +16,7 @@ import { requireUser } from "~/session.server";
 // 机构结算: what the platform owes each institution for its sales, most owed first, with what has been paid.
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (
-    matches.find((m) => m.id === "root")?.data as
-      | { locale?: unknown }
-      | undefined
-  )?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("payouts.title")} · ${t("app.name")}` }];
 };
 

@@ -7,7 +7,7 @@ import { BankInstructions, OrderHistory, OrderReceipt, OrderStatusBadge, Refunde
 import { toWire } from "~/components/checkout/wire";
 import { ErrorSummary, TextAreaField, TextField } from "~/components/form";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { CheckoutError, checkoutHttpStatus, getOrderDetail, markOrderPaid, refundOrder } from "~/services/checkout";
 import { parseYuanToFen } from "~/services/contracts/money";
@@ -20,8 +20,7 @@ import { idParam } from "~/utils/route-params";
 // result — or, for a completed order, record that the money was sent back (refund).
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("checkout.transfers.one", { reference: loaded?.order.bankReference ?? "" })} · ${t("app.name")}` }];
 };
 

@@ -7,7 +7,7 @@ import { formatWhen } from "~/components/checkout/format";
 import { OrderStatusBadge } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, formatFen, isLocale, translator } from "~/i18n";
+import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { listBankTransfers } from "~/services/checkout";
 import { requireUser } from "~/session.server";
@@ -16,8 +16,7 @@ import { requireUser } from "~/session.server";
 // statement, the order number or a party's name.
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("checkout.transfers.title")} · ${t("app.name")}` }];
 };
 

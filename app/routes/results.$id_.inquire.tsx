@@ -5,7 +5,7 @@ import "~/components/checkout/checkout.css";
 import { messageText } from "~/components/checkout/format";
 import { ErrorSummary, TextAreaField, TextField } from "~/components/form";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
+import { metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { CheckoutError, createInquiry, INQUIRY_FIELDS, listInquiries, loadResult, type InquiryField } from "~/services/checkout";
 import { requireUser } from "~/session.server";
@@ -16,8 +16,7 @@ import { TRANSFER_MODES, type TransferMode } from "../../db/schema";
 // a validity date, appears under "my orders", where the buyer accepts it by checking out.
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("checkout.inquiry.title")} · ${t("app.name")}` }];
 };
 

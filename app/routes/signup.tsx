@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { ErrorSummary, RadioGroupField, SelectField, TextField } from "~/components/form";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, isLocale, translator } from "~/i18n";
+import { metaTranslator } from "~/i18n";
 import { useT } from "~/i18n/context";
 import { REGIONS } from "~/services/accounts/regions";
 import { signUp } from "~/services/accounts/sign-up";
@@ -11,8 +11,7 @@ import { createUserSession, getSessionUser } from "~/session.server";
 import { safeRedirectPath } from "~/utils/redirect";
 
 export const meta: MetaFunction = ({ matches }) => {
-  const locale = (matches.find((m) => m.id === "root")?.data as { locale?: unknown } | undefined)?.locale;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  const t = metaTranslator(matches);
   return [{ title: `${t("auth.signup.title")} · ${t("app.name")}` }];
 };
 
