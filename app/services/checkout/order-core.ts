@@ -36,9 +36,10 @@ export interface LockedOrder {
 }
 
 /**
- * Locks an order for a state change, reading whether `key` was recorded, in as few round trips as possible. A non-exclusive order is locked straight away (one statement); an exclusive one moves its
- * result too, so the result's row is locked first, then the order's (the checkout's lock order). Throws CheckoutError
- * "not_found" for an unknown order, "invalid" for a key recorded for another order.
+ * Locks an order for a state change, reading whether `key` was recorded, in as few round trips as possible. A
+ * non-exclusive order is locked straight away (one statement); an exclusive one moves its result too, so the
+ * result's row is locked first, then the order's (the checkout's lock order). Throws CheckoutError "not_found" for an
+ * unknown order, "invalid" for a key recorded for another order.
  */
 export async function lockOrder(trx: Kysely<DB>, orderId: number, key: string | null = null): Promise<LockedOrder> {
   assertOrderId(orderId);

@@ -3,7 +3,7 @@ import type { DB } from "../../../db/schema";
 import type { Message } from "../accounts/types";
 import { parseYuanToFen } from "../contracts/money";
 import { InsufficientFundsError, payOutInstitution } from "../ledger";
-import { uniqueViolation } from "../vouchers/validation";
+import { uniqueViolation } from "../accounts/validation";
 
 // 机构结算: what the platform owes each institution for its sales (card and bank payments less the platform fee, net
 // of refunds) is its institution_payable account. The operator sends the money from the platform's bank account and

@@ -5,7 +5,8 @@ import type { Message, Rejected } from "../accounts/types";
 import { InsufficientFundsError, postVoucherIssue } from "../ledger";
 import { APPLICATION_FIELDS, type SameKeys } from "./form-fields";
 import type { Actor } from "./programmes";
-import { chinaDate, endOfChinaDay, fieldErrorsFrom, idFrom, positiveId, requiredText, uniqueViolation } from "./validation";
+import { uniqueViolation } from "../accounts/validation";
+import { chinaDate, endOfChinaDay, fieldErrorsFrom, idFrom, positiveId, requiredText } from "./validation";
 
 const applicationSchema = z.object({
   programmeId: positiveId,

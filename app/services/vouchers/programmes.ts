@@ -4,7 +4,8 @@ import { TRANSFER_MODES, type DB, type TransferMode, type VoucherProgrammeStatus
 import type { Rejected } from "../accounts/types";
 import { postProgrammeFunding } from "../ledger";
 import { PROGRAMME_FIELDS, type SameKeys } from "./form-fields";
-import { calendarDate, chinaDate, fieldErrorsFrom, percentAsBps, requiredText, uniqueViolation, yuanAmount } from "./validation";
+import { uniqueViolation } from "../accounts/validation";
+import { calendarDate, chinaDate, fieldErrorsFrom, percentAsBps, requiredText, yuanAmount } from "./validation";
 
 /** The purchase kinds a programme may cover, grouped as the bureau thinks of them. */
 export const QUALIFYING_MODE_GROUPS: { key: string; modes: TransferMode[] }[] = [

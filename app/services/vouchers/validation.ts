@@ -65,12 +65,6 @@ export function fieldErrorsFrom<F extends string>(error: z.ZodError): FieldError
   return errors;
 }
 
-/** The constraint a PostgreSQL unique violation (SQLSTATE 23505) hit, or null. */
-export function uniqueViolation(error: unknown): string | null {
-  if (typeof error !== "object" || error === null) return null;
-  const { code, constraint_name: constraint } = error as { code?: unknown; constraint_name?: unknown };
-  return code === "23505" && typeof constraint === "string" ? constraint : null;
-}
 
 const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
 
