@@ -4,31 +4,23 @@ import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
 import { PageHead } from "~/components/page-head";
 import { formatDay, formatWhen, messageText } from "~/components/checkout/format";
-import { OrderStatusBadge } from "~/components/checkout/order-bits";
+import { OrderStatusBadge, OrdersPager, OrderStatusTabs } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
 import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
-import { CheckoutError, listInquiries, listOrders, ORDERS_PAGE_SIZE, withdrawInquiry } from "~/services/checkout";
+import { CheckoutError, listInquiries, listOrders, orderListParams, ORDERS_PAGE_SIZE, withdrawInquiry } from "~/services/checkout";
 import { requireUser } from "~/session.server";
-import { ORDER_STATUSES, type OrderStatus } from "../../db/schema";
-import { StatusTabs } from "~/components/status-tabs";
-import { DataTable, Pager } from "~/components/data-table";
+import { DataTable } from "~/components/data-table";
 
 export const meta: MetaFunction = ({ matches }) => {
   const t = metaTranslator(matches);
   return [{ title: `${t("checkout.orders.mine")} · ${t("app.name")}` }];
 };
 
-function statusOf(raw: string | null): OrderStatus | null {
-  return raw && (ORDER_STATUSES as readonly string[]).includes(raw) ? (raw as OrderStatus) : null;
-}
-
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, ["enterprise"]);
-  const url = new URL(request.url);
-  const status = statusOf(url.searchParams.get("status"));
-  const page = Math.max(1, Number(url.searchParams.get("page")) || 1);
+  const { status, page } = orderListParams(new URL(request.url));
   const db = await getDb();
   const [orders, inquiries] = await Promise.all([
     listOrders(db, { buyerOrganisationId: user.organisationId }, { status, page }),
@@ -58,9 +50,6 @@ export default function EnterpriseOrders() {
   const [search] = useSearchParams();
   const t = useT();
   const locale = useLocale();
-  const all = Object.values(orders.counts).reduce((a, b) => a + b, 0);
-  const tabs: (OrderStatus | null)[] = [null, "pending", "completed", "cancelled", "expired", "failed", "refunded"];
-  const pages = Math.max(1, Math.ceil(orders.total / perPage));
 
   return (
     <div>
@@ -84,11 +73,7 @@ export default function EnterpriseOrders() {
         </p>
       ) : null}
 
-      <StatusTabs
-        label={t("checkout.orders.filter")}
-        current={status}
-        tabs={tabs.map((s) => ({ key: s, label: s ? t(`checkout.status.${s}`) : t("checkout.orders.all"), count: s ? orders.counts[s] : all }))}
-      />
+      <OrderStatusTabs statuses={["pending", "completed", "cancelled", "expired", "failed", "refunded"]} counts={orders.counts} current={status} />
 
       {orders.rows.length === 0 ? (
         <p className="empty">{t("checkout.orders.none")}</p>
@@ -142,13 +127,7 @@ export default function EnterpriseOrders() {
           ]}
         />
       )}
-      <Pager
-        page={page}
-        pages={pages}
-        href={(p) => `?${new URLSearchParams({ ...(status ? { status } : {}), page: String(p) })}`}
-        label={t("checkout.orders.pages")}
-        text={{ prev: t("checkout.orders.prev"), next: t("checkout.orders.next"), pageOf: t("checkout.orders.pageOf", { page, pages }) }}
-      />
+      <OrdersPager page={page} total={orders.total} perPage={perPage} status={status} />
 
       <section className="panel panel--spaced" id="inquiries" aria-labelledby="inquiries-heading">
         <h2 id="inquiries-heading">{t("checkout.inquiry.mine")}</h2>

@@ -5,17 +5,15 @@ import "~/components/checkout/checkout.css";
 import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 import { formatWhen } from "~/components/checkout/format";
-import { OrderStatusBadge } from "~/components/checkout/order-bits";
+import { OrderStatusBadge, OrdersPager, OrderStatusTabs } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
 import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
-import { listOrders, ORDERS_PAGE_SIZE } from "~/services/checkout";
+import { listOrders, orderListParams, ORDERS_PAGE_SIZE } from "~/services/checkout";
 import { institutionSettlement } from "~/services/payouts";
 import { requireUser } from "~/session.server";
-import { ORDER_STATUSES, type OrderStatus } from "../../db/schema";
-import { StatusTabs } from "~/components/status-tabs";
-import { DataTable, Pager } from "~/components/data-table";
+import { DataTable } from "~/components/data-table";
 
 // The institution's sales: every order for its results, with what the vouchers pay (reimbursed by the bureau) and
 // what comes through the platform (less the platform fee).
@@ -27,10 +25,7 @@ export const meta: MetaFunction = ({ matches }) => {
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, ["institution"]);
-  const url = new URL(request.url);
-  const raw = url.searchParams.get("status");
-  const status = raw && (ORDER_STATUSES as readonly string[]).includes(raw) ? (raw as OrderStatus) : null;
-  const page = Math.max(1, Number(url.searchParams.get("page")) || 1);
+  const { status, page } = orderListParams(new URL(request.url));
   const db = await getDb();
   const [orders, settlement] = await Promise.all([
     listOrders(db, { sellerOrganisationId: user.organisationId }, { status, page }),
@@ -43,10 +38,6 @@ export default function InstitutionOrders() {
   const { orders, settlement, status, page, perPage } = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
-  const all = Object.values(orders.counts).reduce((a, b) => a + b, 0);
-  const tabs: (OrderStatus | null)[] = [null, "pending", "completed", "refunded", "cancelled", "expired"];
-  const pages = Math.max(1, Math.ceil(orders.total / perPage));
-  const link = (p: number) => `?${new URLSearchParams({ ...(status ? { status } : {}), page: String(p) })}`;
   return (
     <div>
       <PageHead
@@ -77,11 +68,7 @@ export default function InstitutionOrders() {
           />
         </section>
       ) : null}
-      <StatusTabs
-        label={t("checkout.orders.filter")}
-        current={status}
-        tabs={tabs.map((s) => ({ key: s, label: s ? t(`checkout.status.${s}`) : t("checkout.orders.all"), count: s ? orders.counts[s] : all }))}
-      />
+      <OrderStatusTabs statuses={["pending", "completed", "refunded", "cancelled", "expired"]} counts={orders.counts} current={status} />
       {orders.rows.length === 0 ? (
         <p className="empty">{t("checkout.orders.noSales")}</p>
       ) : (
@@ -110,13 +97,7 @@ export default function InstitutionOrders() {
           ]}
         />
       )}
-      <Pager
-        page={page}
-        pages={pages}
-        href={link}
-        label={t("checkout.orders.pages")}
-        text={{ prev: t("checkout.orders.prev"), next: t("checkout.orders.next"), pageOf: t("checkout.orders.pageOf", { page, pages }) }}
-      />
+      <OrdersPager page={page} total={orders.total} perPage={perPage} status={status} />
     </div>
   );
 }

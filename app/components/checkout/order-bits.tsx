@@ -1,6 +1,8 @@
 import { Link } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { Pager } from "~/components/data-table";
 import { PageHead } from "~/components/page-head";
+import { StatusTabs } from "~/components/status-tabs";
 import { formatFen } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import type { OrderDetail } from "~/services/checkout/queries";
@@ -13,6 +15,45 @@ import "./checkout.css";
 export function OrderStatusBadge({ status }: { status: OrderStatus }) {
   const t = useT();
   return <span className={`status order-status order-status--${status}`}>{t(`checkout.status.${status}`)}</span>;
+}
+
+/** The status filter over an order list: "all" first, then the given statuses, each with its count. */
+export function OrderStatusTabs({
+  statuses,
+  counts,
+  current,
+}: {
+  statuses: readonly OrderStatus[];
+  counts: Record<OrderStatus, number>;
+  current: OrderStatus | null;
+}) {
+  const t = useT();
+  const all = Object.values(counts).reduce((a, b) => a + b, 0);
+  return (
+    <StatusTabs
+      label={t("checkout.orders.filter")}
+      current={current}
+      tabs={[
+        { key: null, label: t("checkout.orders.all"), count: all },
+        ...statuses.map((s) => ({ key: s, label: t(`checkout.status.${s}`), count: counts[s] })),
+      ]}
+    />
+  );
+}
+
+/** The pages of an order list, keeping its status filter. */
+export function OrdersPager({ page, total, perPage, status }: { page: number; total: number; perPage: number; status: OrderStatus | null }) {
+  const t = useT();
+  const pages = Math.max(1, Math.ceil(total / perPage));
+  return (
+    <Pager
+      page={page}
+      pages={pages}
+      href={(p) => `?${new URLSearchParams({ ...(status ? { status } : {}), page: String(p) })}`}
+      label={t("checkout.orders.pages")}
+      text={{ prev: t("checkout.orders.prev"), next: t("checkout.orders.next"), pageOf: t("checkout.orders.pageOf", { page, pages }) }}
+    />
+  );
 }
 
 /**

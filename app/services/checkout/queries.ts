@@ -38,6 +38,13 @@ export interface OrderListRow {
 
 export const ORDERS_PAGE_SIZE = 30;
 
+/** An order list's filter and page from its address (?status=…&page=…): an unknown status means all, a bad page the first. */
+export function orderListParams(url: URL): { status: OrderStatus | null; page: number } {
+  const raw = url.searchParams.get("status");
+  const status = raw && (ORDER_STATUSES as readonly string[]).includes(raw) ? (raw as OrderStatus) : null;
+  return { status, page: Math.max(1, Number(url.searchParams.get("page")) || 1) };
+}
+
 export async function listOrders(
   db: Kysely<DB>,
   who: { buyerOrganisationId?: number; sellerOrganisationId?: number },
