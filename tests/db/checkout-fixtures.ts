@@ -1,10 +1,9 @@
 import type { Kysely } from "kysely";
 import type { DB, TransferMode } from "../../db/schema";
 import type { SessionUser } from "../../app/services/accounts/types";
-import { createResult, transition } from "../../app/services/catalogue/lifecycle";
 import type { Buyer } from "../../app/services/checkout";
-import { makeMember, sampleInput } from "../helpers/catalogue";
-import { createTestProgramme, issueVoucher } from "./ledger-fixtures";
+import { makeMember } from "../helpers/catalogue";
+import { createTestProgramme, issueVoucher, listedResultOf } from "./ledger-fixtures";
 
 // Set-up for the checkout suites: a market with a bureau, sellers, buyers, a voucher programme (50% coverage, 20 万 a
 // year per enterprise, 10 万 vouchers, 2000 万 budget) and listed results, all made through the real services.
@@ -41,22 +40,14 @@ export async function voucherFor(db: Kysely<DB>, market: Market, enterprise: Ses
   return issueVoucher(db, programmeId, asActor(enterprise), asActor(market.bureau));
 }
 
-let titles = 0;
-
 /** A listed result of the seller with the given modes (price in fen, null = negotiable). */
-export async function listedResult(
+export function listedResult(
   db: Kysely<DB>,
   market: Market,
   modes: { mode: TransferMode; price_fen: number | null }[],
   options: { stateFunded?: boolean; seller?: SessionUser } = {},
 ): Promise<number> {
-  titles += 1;
-  const seller = options.seller ?? market.seller;
-  const { id } = await createResult(db, seller, sampleInput({ title: `待售成果 ${titles}`, modes, state_funded: options.stateFunded ?? false }), {
-    submit: true,
-  });
-  await transition(db, market.bureau, id, "approve");
-  return id;
+  return listedResultOf(db, asActor(options.seller ?? market.seller), asActor(market.bureau), modes, options);
 }
 
 export async function resultStatus(db: Kysely<DB>, id: number) {

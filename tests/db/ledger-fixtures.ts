@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import type { Database } from "../../db/client";
-import type { OrganisationKind } from "../../db/schema";
+import type { OrganisationKind, TransferMode } from "../../db/schema";
 import { createResult, transition } from "../../app/services/catalogue/lifecycle";
 import { markOrderPaid, startCheckout, type StartedCheckout } from "../../app/services/checkout";
 import { approveApplication, applyForVoucher, createProgramme, type Actor, type ProgrammeInput } from "../../app/services/vouchers";
@@ -116,16 +116,27 @@ export function nextOrderId(): number {
   return orderIds;
 }
 
-let licences = 0;
+let titles = 0;
 
-/** A non-exclusive licence of the institution on sale at `priceFen`, listed and approved as the real flow does. */
-export async function listedLicence(db: Database, institution: Actor, bureau: Actor, priceFen: number): Promise<number> {
-  licences += 1;
+/** A result of the institution on sale in the given modes (price in fen, null = negotiable), listed and approved. */
+export async function listedResultOf(
+  db: Database,
+  institution: Actor,
+  bureau: Actor,
+  modes: { mode: TransferMode; price_fen: number | null }[],
+  options: { stateFunded?: boolean } = {},
+): Promise<number> {
+  titles += 1;
   const seller = { id: institution.userId, organisationId: institution.organisationId, role: "institution" as const };
-  const input = sampleInput({ title: `许可成果 ${licences}`, modes: [{ mode: "nonexclusive_license", price_fen: priceFen }] });
+  const input = sampleInput({ title: `待售成果 ${titles}`, modes, state_funded: options.stateFunded ?? false });
   const { id } = await createResult(db, seller, input, { submit: true });
   await transition(db, { id: bureau.userId, organisationId: bureau.organisationId, role: "bureau" }, id, "approve");
   return id;
+}
+
+/** A non-exclusive licence of the institution on sale at `priceFen`. */
+export function listedLicence(db: Database, institution: Actor, bureau: Actor, priceFen: number): Promise<number> {
+  return listedResultOf(db, institution, bureau, [{ mode: "nonexclusive_license", price_fen: priceFen }]);
 }
 
 /**
