@@ -9,6 +9,7 @@ import * as m0007 from "./0007_login_attempts_age";
 import * as m0008 from "./0008_row_rules_in_triggers";
 import * as m0009 from "./0009_institution_payouts";
 import * as m0010 from "./0010_generic_plans_on_hot_path";
+import * as m0011 from "./0011_voucher_balances_by_key";
 
 /** Every migration, in order. Listed statically so the bundler, tsx and Vitest all see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   "0008_row_rules_in_triggers": m0008,
   "0009_institution_payouts": m0009,
   "0010_generic_plans_on_hot_path": m0010,
+  "0011_voucher_balances_by_key": m0011,
 };
