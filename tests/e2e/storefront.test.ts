@@ -88,6 +88,28 @@ describe.skipIf(skip)("e2e storefront", () => {
     await page.close();
   });
 
+  it("hydrates every storefront page in a Chinese browser without a mismatch", async () => {
+    const chinese = await browser!.newContext({ baseURL: external ?? server!.url, locale: "zh-CN", viewport: { width: 1280, height: 900 } });
+    chinese.setDefaultTimeout(STEP_TIMEOUT);
+    const page = await chinese.newPage();
+    const errors: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(`${page.url()}: ${message.text().split("\n")[0]}`);
+    });
+    page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
+    for (const path of ["/", "/results", "/results?sort=price_desc&voucher=1", "/screen"]) {
+      await page.goto(path);
+      await page.waitForLoadState("networkidle");
+    }
+    await page.goto("/results");
+    await page.locator(".sf-hits .hit__title a").first().click();
+    await page.waitForURL(/\/results\/\d+$/);
+    await page.reload();
+    await page.waitForLoadState("networkidle");
+    expect(errors).toEqual([]);
+    await chinese.close();
+  }, 60_000);
+
   it("runs the big screen without the site header and refreshes its figures from the feed", async () => {
     const page = await context.newPage();
     await page.setViewportSize({ width: 1920, height: 1080 });

@@ -41,9 +41,13 @@ function codeOptions(codes: readonly string[], counts: Record<string, number> | 
     .filter((o) => o.count === null || o.count > 0 || selected.includes(o.value));
 }
 
-/** Options keyed by free values (institutions, regions): by count, largest first; the ticked one always present. */
+/**
+ * Options keyed by free values (institutions, regions): by count, largest first; the ticked one always present. Ties
+ * go by code point, not localeCompare: the server's default locale and the browser's order Chinese differently, and
+ * the page would not hydrate.
+ */
 function valueOptions(counts: Record<string, number> | null, label: (value: string) => string, selected: string | null): Option[] {
-  const entries = Object.entries(counts ?? {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const entries = Object.entries(counts ?? {}).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const options: Option[] = entries.map(([value, count]) => ({ value, label: label(value), count }));
   if (selected && !options.some((o) => o.value === selected)) options.unshift({ value: selected, label: label(selected), count: counts ? 0 : null });
   return options;
