@@ -103,7 +103,7 @@ export default function Report() {
         <p className="report__period">{periodLabel(range, locale)}</p>
         <p className="report__sentence">{bureauSentence(s, locale)}</p>
 
-        <table>
+        <table className="report__summary">
           <thead>
             <tr>
               <th scope="col">{t("dashboard.col.key")}</th>
@@ -188,39 +188,41 @@ export default function Report() {
         {vouchers.programmes.length > 0 ? (
           <section>
             <h2>{t("dashboard.vouchers.report.heading", { date: generated })}</h2>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t("dashboard.vouchers.col.programme")}</th>
-                  {["budget", "issued", "redeemed", "reimbursed", "served", "budgetLeft"].map((k) => (
-                    <th key={k} scope="col" className="num">
-                      {t(`dashboard.vouchers.col.${k}`)}
+            <div className="report__scroll">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t("dashboard.vouchers.col.programme")}</th>
+                    {["budget", "issued", "redeemed", "reimbursed", "served", "budgetLeft"].map((k) => (
+                      <th key={k} scope="col" className="num">
+                        {t(`dashboard.vouchers.col.${k}`)}
+                      </th>
+                    ))}
+                    <th scope="col" className="num">
+                      {t("dashboard.vouchers.col.budgetUsed")}
                     </th>
-                  ))}
-                  <th scope="col" className="num">
-                    {t("dashboard.vouchers.col.budgetUsed")}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {vouchers.programmes.map((p) => (
-                  <tr key={p.programmeId}>
-                    <td>
-                      {p.name} · {p.year}
-                    </td>
-                    <td className="num">{compact(p.budgetFen)}</td>
-                    <td className="num">
-                      {compact(p.issuedFen)} · {t("dashboard.vouchers.count", { count: p.issuedCount.toLocaleString(locale) })}
-                    </td>
-                    <td className="num">{compact(p.redeemedFen)}</td>
-                    <td className="num">{compact(p.reimbursedFen)}</td>
-                    <td className="num">{p.enterprisesServed.toLocaleString(locale)}</td>
-                    <td className="num">{compact(p.budgetLeftFen)}</td>
-                    <td className="num">{p.budgetUsedPct}%</td>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {vouchers.programmes.map((p) => (
+                    <tr key={p.programmeId}>
+                      <td>
+                        {p.name} · {p.year}
+                      </td>
+                      <td className="num">{compact(p.budgetFen)}</td>
+                      <td className="num">
+                        {compact(p.issuedFen)} · {t("dashboard.vouchers.count", { count: p.issuedCount.toLocaleString(locale) })}
+                      </td>
+                      <td className="num">{compact(p.redeemedFen)}</td>
+                      <td className="num">{compact(p.reimbursedFen)}</td>
+                      <td className="num">{p.enterprisesServed.toLocaleString(locale)}</td>
+                      <td className="num">{compact(p.budgetLeftFen)}</td>
+                      <td className="num">{p.budgetUsedPct}%</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           </section>
         ) : null}
         <footer className="report__foot">
