@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { env } from "../../app/env.server";
 import { outstandingHolds, platformBalance, platformFeeFen } from "../../app/services/ledger";
+import { markSessionPaid } from "../../app/services/checkout/payments";
 import { attachStripeSession, startCheckout } from "../../app/services/checkout/start";
 import { createCheckoutSession, createStripeClient, refundPayment } from "../../app/services/payments/stripe";
 import { describeEachEngine } from "../helpers/db";
@@ -110,6 +111,26 @@ describeEachEngine("stripe webhook", (db) => {
       const answers = await Promise.all([deliver(db(), payload), deliver(db(), payload), deliver(db(), payload)]);
       expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
       expect(answers.map((a) => a.body.outcome).sort()).toEqual(["processed", "unchanged", "unchanged"]);
+      expect(await db().selectFrom("contracts").select("id").where("order_id", "=", o.orderId).execute()).toHaveLength(1);
+      await expectLedgerBalanced(db());
+    });
+
+    it("settles a licence in the statement that finds its session, and leaves every other case unchanged for the full path", async () => {
+      const o = await pendingOrder("nonexclusive_license");
+      const payment = { claimedOrderId: o.orderId, amountFen: o.cashDueFen, externalRef: o.paymentIntentId, idempotencyKey: `stripe-evt-${stripeId("evt")}` };
+      const before = await snapshot(db());
+      expect(await markSessionPaid(db(), { ...payment, sessionId: stripeId("cs") })).toBeNull();
+      expect(await markSessionPaid(db(), { ...payment, sessionId: o.sessionId, claimedOrderId: o.orderId + 1 })).toBeNull();
+      expect(await markSessionPaid(db(), { ...payment, sessionId: o.sessionId, amountFen: o.cashDueFen + 1 })).toBeNull();
+      expect(await snapshot(db())).toEqual(before);
+      const exclusive = await pendingOrder("assignment");
+      const beforeExclusive = await snapshot(db());
+      expect(await markSessionPaid(db(), { ...payment, sessionId: exclusive.sessionId, claimedOrderId: exclusive.orderId, amountFen: exclusive.cashDueFen })).toBeNull();
+      expect(await snapshot(db())).toEqual(beforeExclusive);
+
+      const done = await markSessionPaid(db(), { ...payment, sessionId: o.sessionId });
+      expect(done).toMatchObject({ orderId: o.orderId, status: "completed", alreadyDone: false });
+      expect(await markSessionPaid(db(), { ...payment, sessionId: o.sessionId })).toMatchObject({ orderId: o.orderId, alreadyDone: true });
       expect(await db().selectFrom("contracts").select("id").where("order_id", "=", o.orderId).execute()).toHaveLength(1);
       await expectLedgerBalanced(db());
     });

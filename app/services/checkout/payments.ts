@@ -13,7 +13,7 @@ import {
   transferSoldResult,
   voidOrderContract,
 } from "./order-core";
-import { settleOrder } from "./settle";
+import { settleOrder, settleSession } from "./settle";
 
 // What payment providers and people report about an order: paid (Stripe webhook, operator's bank confirmation),
 // failed, expired or cancelled, refunded. Each runs in its own transaction and is idempotent by key: a repeat with a
@@ -52,6 +52,17 @@ export interface PaymentOutcome {
   alreadyDone: boolean;
 }
 
+function assertPayment(input: { amountFen: number; externalRef: string; idempotencyKey: string; paidAt?: Date }): void {
+  const amount = input.amountFen;
+  if (typeof amount !== "number" || !Number.isFinite(amount)) throw new CheckoutError("invalid", "checkout.error.amountNotNumber", {}, "amountFen");
+  if (!Number.isInteger(amount)) throw new CheckoutError("invalid", "checkout.error.amountFraction", {}, "amountFen");
+  if (amount < 0) throw new CheckoutError("invalid", "checkout.error.amountNegative", {}, "amountFen");
+  if (amount === 0) throw new CheckoutError("invalid", "checkout.error.amountZero", {}, "amountFen");
+  assertExternalRef(input.externalRef);
+  assertKey(input.idempotencyKey);
+  assertDate(input.paidAt, "paidAt");
+}
+
 /**
  * The cash part of a pending order was paid: one transaction redeems the voucher holds, posts the card payment or bank
  * transfer with the platform fee and the institution's share, registers the technology contract and transfers the
@@ -62,14 +73,8 @@ export interface PaymentOutcome {
 export async function markOrderPaid(db: Kysely<DB>, input: MarkOrderPaidInput): Promise<PaymentOutcome & { contractId: number | null }> {
   assertOrderId(input.orderId);
   if (input.method !== "card" && input.method !== "bank_transfer") throw new CheckoutError("invalid", "checkout.error.methodUnknown", {}, "method");
+  assertPayment(input);
   const amount = input.amountFen;
-  if (typeof amount !== "number" || !Number.isFinite(amount)) throw new CheckoutError("invalid", "checkout.error.amountNotNumber", {}, "amountFen");
-  if (!Number.isInteger(amount)) throw new CheckoutError("invalid", "checkout.error.amountFraction", {}, "amountFen");
-  if (amount < 0) throw new CheckoutError("invalid", "checkout.error.amountNegative", {}, "amountFen");
-  if (amount === 0) throw new CheckoutError("invalid", "checkout.error.amountZero", {}, "amountFen");
-  assertExternalRef(input.externalRef);
-  assertKey(input.idempotencyKey);
-  assertDate(input.paidAt, "paidAt");
   const now = input.paidAt ?? new Date();
 
   const settle = (trx: Kysely<DB>, transferred: boolean) =>
@@ -95,6 +100,28 @@ export async function markOrderPaid(db: Kysely<DB>, input: MarkOrderPaidInput): 
     const done = await settle(trx, true);
     if (done === "exclusive") throw new Error(`order ${order.id}: its result was not transferred`);
     return done;
+  });
+}
+
+/**
+ * A Stripe Checkout Session was paid by card: its order completed in one round trip when that is all there is to do.
+ * Null, having changed nothing, when the session is no order's, its order is not `claimedOrderId` (the session's
+ * metadata), or completion needs more or refuses (an exclusive result to transfer, a closed order, another amount):
+ * markOrderPaid on the order findOrderByStripeSession finds then does it, or says why not.
+ */
+export async function markSessionPaid(
+  db: Kysely<DB>,
+  input: { sessionId: string; claimedOrderId: number | null; amountFen: number; externalRef: string; idempotencyKey: string; paidAt?: Date },
+): Promise<(PaymentOutcome & { contractId: number | null }) | null> {
+  if (typeof input.sessionId !== "string" || input.sessionId === "") return null;
+  assertPayment(input);
+  return settleSession(db, {
+    sessionId: input.sessionId,
+    claimedOrderId: input.claimedOrderId,
+    amountFen: input.amountFen,
+    externalRef: input.externalRef.trim(),
+    idempotencyKey: input.idempotencyKey,
+    now: input.paidAt ?? new Date(),
   });
 }
 

@@ -60,6 +60,27 @@ function settlementRules(feeBps: number): string {
 }
 
 /**
+ * The card payment of a Checkout Session, settled in the statement that finds the session's order: Stripe's
+ * checkout.session.completed in one round trip. Only a completion (or a repeat of one) is answered; for anything else
+ * (no such session, an order other than `claimedOrderId`, an outcome order_settle refuses, which changes nothing) the
+ * answer is null and the caller takes the path that looks the order up and explains.
+ */
+export async function settleSession(
+  db: Kysely<DB>,
+  input: { sessionId: string; claimedOrderId: number | null; amountFen: number; externalRef: string; idempotencyKey: string; now: Date },
+): Promise<Settled | null> {
+  const { rows } = await sql<SettleRow & { order_id: number }>`
+    select o.id as order_id, s.* from orders o
+     cross join lateral order_settle(o.id, 'card', ${input.amountFen}::bigint, ${input.externalRef}, ${input.idempotencyKey}, null::bigint,
+       ${input.now}::timestamptz, ${chinaDate(input.now)}::date, false, ${settlementRules(env().PLATFORM_FEE_BPS)}::text::jsonb) s
+     where o.stripe_checkout_session_id = ${input.sessionId}
+       and (${input.claimedOrderId}::bigint is null or o.id = ${input.claimedOrderId}::bigint)`.execute(db);
+  const row = rows[0];
+  if (!row || (row.outcome !== "completed" && row.outcome !== "already_done")) return null;
+  return { orderId: row.order_id, status: row.order_status as OrderStatus, contractId: row.contract_id, alreadyDone: row.outcome === "already_done" };
+}
+
+/**
  * Settles a pending order (order_settle): contract, voucher redemptions, payment and fee, completed order. Returns
  * "exclusive" untouched for an exclusive order not yet transferred; throws CheckoutError for the refusals, having
  * changed nothing.

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import Stripe from "stripe";
 import type { DB, Order } from "../../../db/schema";
 import { CheckoutError } from "../checkout/errors";
-import { expireOrder, findOrder, findOrderByStripeSession, markOrderPaid, markPaymentFailed, refundOrder } from "../checkout/payments";
+import { expireOrder, findOrder, findOrderByStripeSession, markOrderPaid, markPaymentFailed, markSessionPaid, refundOrder } from "../checkout/payments";
 import { PaymentsError } from "./errors";
 import { refundPayment } from "./stripe";
 
@@ -231,12 +231,38 @@ async function onSession(
   options: WebhookOptions,
   log: WebhookLogger,
 ): Promise<Dispatched> {
-  const found = await orderOfSession(db, event, session, log);
-  if ("reply" in found) return found.reply;
-  const { order } = found;
   const idempotencyKey = eventKey(event);
   const paymentIntentId = idOf(session.payment_intent);
   const externalRef = paymentIntentId ?? session.id;
+  const paid = (orderId: number, alreadyDone: boolean): Dispatched => {
+    log.info(alreadyDone ? "payment already applied; nothing changed" : "order paid", { eventId: event.id, orderId });
+    return { status: 200, body: { outcome: alreadyDone ? "unchanged" : "processed", orderId, action: "paid" } };
+  };
+
+  // The common delivery, a session paid in yuan, settles in the statement that finds its order. Whatever that leaves
+  // undone (an unknown session, another amount, a closed or exclusive order) it leaves unchanged for the path below,
+  // which looks the order up and answers as the case needs.
+  const paidInYuan =
+    (event.type === "checkout.session.async_payment_succeeded" || (event.type === "checkout.session.completed" && session.payment_status === "paid")) &&
+    session.currency === "cny" &&
+    Number.isSafeInteger(session.amount_total) &&
+    (session.amount_total ?? 0) > 0 &&
+    Number.isSafeInteger(event.created);
+  if (paidInYuan) {
+    const done = await markSessionPaid(db, {
+      sessionId: session.id,
+      claimedOrderId: metadataOrderId(session.metadata, session.client_reference_id),
+      amountFen: session.amount_total ?? 0,
+      externalRef,
+      idempotencyKey,
+      paidAt: new Date(event.created * 1000),
+    });
+    if (done) return paid(done.orderId, done.alreadyDone);
+  }
+
+  const found = await orderOfSession(db, event, session, log);
+  if ("reply" in found) return found.reply;
+  const { order } = found;
 
   const call = async (action: string, work: () => Promise<{ alreadyDone: boolean }>): Promise<Dispatched> => {
     try {
@@ -268,8 +294,7 @@ async function onSession(
           // The payment's time, not the delivery's: a retried delivery days later still signs the contract that day.
           paidAt: new Date(event.created * 1000),
         });
-        log.info(alreadyDone ? "payment already applied; nothing changed" : "order paid", { eventId: event.id, orderId: order.id });
-        return { status: 200, body: { outcome: alreadyDone ? "unchanged" : "processed", orderId: order.id, action: "paid" } };
+        return paid(order.id, alreadyDone);
       } catch (error) {
         if (error instanceof CheckoutError && error.key === "checkout.error.orderClosed" && paymentIntentId) {
           // The order was closed (cancelled, expired, failed) before this payment arrived: nothing to sell, so the
