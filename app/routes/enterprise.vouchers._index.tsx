@@ -149,7 +149,7 @@ export default function VoucherWallet() {
                 {wallet.vouchers.map((v) => (
                   <tr key={v.voucherId}>
                     <td className="mono nowrap">{v.serial}</td>
-                    <td>
+                    <td className="name-cell">
                       {v.programmeName}
                       <br />
                       <small className="kpi__label">{t("vouchers.coverage", { percent: percent(v.coverageBps) })}</small>
