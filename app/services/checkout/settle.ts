@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { DB, OrderStatus } from "../../../db/schema";
 import { env } from "../../env.server";
 import { REGIONS } from "../accounts/regions";
@@ -59,6 +59,13 @@ function settlementRules(feeBps: number): string {
   return rules;
 }
 
+/** The call of order_settle on `order` (an id, or a column of the surrounding statement) with the input's terms. */
+function orderSettleCall(order: RawBuilder<unknown>, input: Omit<SettleInput, "orderId">): RawBuilder<unknown> {
+  return sql`order_settle(${order}, ${input.method}, ${input.amountFen}::bigint, ${input.externalRef}, ${input.idempotencyKey},
+    ${input.actorUserId}::bigint, ${input.now}::timestamptz, ${chinaDate(input.now)}::date, ${input.transferred},
+    ${settlementRules(env().PLATFORM_FEE_BPS)}::text::jsonb)`;
+}
+
 /**
  * The card payment of a Checkout Session, settled in the statement that finds the session's order: Stripe's
  * checkout.session.completed in one round trip. Only a completion (or a repeat of one) is answered; for anything else
@@ -69,10 +76,10 @@ export async function settleSession(
   db: Kysely<DB>,
   input: { sessionId: string; claimedOrderId: number | null; amountFen: number; externalRef: string; idempotencyKey: string; now: Date },
 ): Promise<Settled | null> {
+  const payment = { ...input, method: "card" as const, actorUserId: null, transferred: false };
   const { rows } = await sql<SettleRow & { order_id: number }>`
     select o.id as order_id, s.* from orders o
-     cross join lateral order_settle(o.id, 'card', ${input.amountFen}::bigint, ${input.externalRef}, ${input.idempotencyKey}, null::bigint,
-       ${input.now}::timestamptz, ${chinaDate(input.now)}::date, false, ${settlementRules(env().PLATFORM_FEE_BPS)}::text::jsonb) s
+     cross join lateral ${orderSettleCall(sql.ref("o.id"), payment)} s
      where o.stripe_checkout_session_id = ${input.sessionId}
        and (${input.claimedOrderId}::bigint is null or o.id = ${input.claimedOrderId}::bigint)`.execute(db);
   const row = rows[0];
@@ -86,10 +93,7 @@ export async function settleSession(
  * changed nothing.
  */
 export async function settleOrder(db: Kysely<DB>, input: SettleInput): Promise<Settled | "exclusive"> {
-  const { rows } = await sql<SettleRow>`
-    select * from order_settle(${input.orderId}::bigint, ${input.method}, ${input.amountFen}::bigint, ${input.externalRef},
-      ${input.idempotencyKey}, ${input.actorUserId}::bigint, ${input.now}::timestamptz, ${chinaDate(input.now)}::date,
-      ${input.transferred}, ${settlementRules(env().PLATFORM_FEE_BPS)}::text::jsonb)`.execute(db);
+  const { rows } = await sql<SettleRow>`select * from ${orderSettleCall(sql`${input.orderId}::bigint`, input)}`.execute(db);
   const row = rows[0];
   const done = (alreadyDone: boolean): Settled => ({
     orderId: input.orderId,
