@@ -66,5 +66,15 @@ export function formatFenCompact(fen: number, locale: Locale): string {
     if (Math.abs(yuan) >= 1e4) return `${(yuan / 1e4).toFixed(1)}万元`;
     return `${yuan.toFixed(0)}元`;
   }
-  return new Intl.NumberFormat("en", { style: "currency", currency: "CNY", notation: "compact", maximumFractionDigits: 2 }).format(yuan);
+  // Not Intl's compact notation: Node's and the browsers' ICU disagree on it ("CN¥4.50B" / "CN¥4.5B"), and a page
+  // rendered on the server must read the same in the browser.
+  const sign = yuan < 0 ? "-" : "";
+  const cents = Math.round(Math.abs(yuan) * 100);
+  const units = [[1e9, "B"], [1e6, "M"], [1e3, "K"], [1, ""]] as const;
+  let i = units.findIndex(([u]) => cents >= u * 100);
+  if (i === -1) i = units.length - 1;
+  // 999,999 rounds to 1000K: that is 1M.
+  if (i > 0 && Math.round(cents / units[i][0]) >= 100_000) i -= 1;
+  const [unit, suffix] = units[i];
+  return `${sign}CN¥${(Math.round(cents / unit) / 100).toFixed(2).replace(/\.?0+$/, "")}${suffix}`;
 }
