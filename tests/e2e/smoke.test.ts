@@ -10,6 +10,25 @@ import { projectRoot, serverBuildPath, startProductionServer, type RunningServer
 
 const CHROMIUM = "/usr/bin/chromium";
 const DEMO_ENTERPRISE = { email: "enterprise@demo.cn", password: "demo12345!" };
+const DEMO_PASSWORD = "demo12345!";
+/** Each role's workspace pages; from each list, the first record it links to is opened too. */
+const WORKSPACES: Record<string, string[]> = {
+  "enterprise@demo.cn": ["/enterprise/orders", "/enterprise/vouchers"],
+  "researcher@demo.cn": ["/institution/results", "/institution/results/new", "/institution/inquiries", "/institution/orders", "/institution/settlement"],
+  "bureau@demo.cn": [
+    "/bureau/review",
+    "/bureau/contracts",
+    "/bureau/contracts/new",
+    "/bureau/contracts/import",
+    "/bureau/dashboard",
+    "/bureau/dashboard/report",
+    "/bureau/vouchers",
+    "/bureau/vouchers/new",
+    "/bureau/vouchers/reimbursement",
+  ],
+  "operator@demo.cn": ["/operator", "/operator/orders", "/operator/transfers", "/operator/payouts"],
+};
+const ENGLISH_COOKIE = "ImVuIg%3D%3D"; // the lang cookie as the app writes "en" (its JSON, base64)
 const SCREENSHOT = path.join(projectRoot, "test-results/smoke-logged-in.png");
 const STEP_TIMEOUT = 20_000;
 
@@ -101,4 +120,59 @@ describe.skipIf(skip)(`e2e smoke${skip ? ` (skipped: missing ${missing.join(", "
     await mkdir(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });
+
+  // A page rendered on the server must hydrate as it was rendered (Node's and Chromium's Intl data differ), and no
+  // workspace page may be wider than a phone.
+  it("opens every workspace page of each role in Chinese and English, on a desktop and a phone, without a browser error or overflow", async () => {
+    const problems: string[] = [];
+    let opened = 0;
+    for (const [locale, cookie] of [
+      ["zh-CN", null],
+      ["en-US", ENGLISH_COOKIE],
+    ] as const) {
+      for (const viewport of [
+        { width: 1280, height: 900 },
+        { width: 390, height: 844 },
+      ]) {
+        for (const [email, paths] of Object.entries(WORKSPACES)) {
+          const context = await browser!.newContext({ baseURL: server!.url, locale, viewport });
+          context.setDefaultTimeout(STEP_TIMEOUT);
+          if (cookie) await context.addCookies([{ name: "lang", value: cookie, url: server!.url }]);
+          const tab = await context.newPage();
+          const where = () => `${locale} ${viewport.width}px ${new URL(tab.url()).pathname}`;
+          tab.on("console", (message) => {
+            if (message.type() === "error") problems.push(`${where()}: ${message.text().split("\n")[0]}`);
+          });
+          tab.on("pageerror", (error) => problems.push(`${where()}: ${error.message}`));
+          await tab.goto("/login");
+          const form = tab.locator("form", { has: tab.locator('input[name="password"]') });
+          await form.locator('input[name="email"]').fill(email);
+          await form.locator('input[name="password"]').fill(DEMO_PASSWORD);
+          await Promise.all([tab.waitForURL((url) => url.pathname !== "/login"), form.locator('button[type="submit"]').click()]);
+          const records: string[] = [];
+          const open = async (target: string) => {
+            const response = await tab.goto(target);
+            await tab.waitForLoadState("networkidle");
+            opened += 1;
+            if ((response?.status() ?? 0) >= 400) problems.push(`${where()}: HTTP ${response?.status()}`);
+            const [scrollWidth, innerWidth] = await tab.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+            if (scrollWidth > innerWidth + 1) problems.push(`${where()}: ${scrollWidth}px wide on a ${innerWidth}px screen`);
+          };
+          for (const target of paths) {
+            await open(target);
+            const record = await tab.locator(`main a[href^="${target}/"]`).evaluateAll(
+              (links, prefix) => links.map((a) => a.getAttribute("href") ?? "").find((href) => new RegExp(`^${prefix}/\\d+$`).test(href)),
+              target,
+            );
+            if (record) records.push(record);
+          }
+          if (records.length === 0) problems.push(`${locale} ${viewport.width}px ${email}: no record linked from ${paths.join(", ")}`);
+          for (const record of records) await open(record);
+          await context.close();
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(opened).toBeGreaterThan(4 * Object.values(WORKSPACES).flat().length);
+  }, 300_000);
 });
