@@ -126,16 +126,17 @@ describe.skipIf(skip)(`e2e smoke${skip ? ` (skipped: missing ${missing.join(", "
   it("opens every workspace page of each role in Chinese and English, on a desktop and a phone, without a browser error or overflow", async () => {
     const problems: string[] = [];
     let opened = 0;
-    for (const [locale, cookie] of [
-      ["zh-CN", null],
-      ["en-US", ENGLISH_COOKIE],
+    // Browsers in China's time zone and in another one: dates rendered on the server must not shift in the browser.
+    for (const [locale, cookie, timezoneId] of [
+      ["zh-CN", null, "Asia/Shanghai"],
+      ["en-US", ENGLISH_COOKIE, "America/New_York"],
     ] as const) {
       for (const viewport of [
         { width: 1280, height: 900 },
         { width: 390, height: 844 },
       ]) {
         for (const [email, paths] of Object.entries(WORKSPACES)) {
-          const context = await browser!.newContext({ baseURL: server!.url, locale, viewport });
+          const context = await browser!.newContext({ baseURL: server!.url, locale, timezoneId, viewport });
           context.setDefaultTimeout(STEP_TIMEOUT);
           if (cookie) await context.addCookies([{ name: "lang", value: cookie, url: server!.url }]);
           const tab = await context.newPage();
