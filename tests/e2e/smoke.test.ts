@@ -3,6 +3,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BROWSER_PROFILES, openCheckedPage, SCREENS } from "../helpers/browser-checks";
 import { projectRoot, serverBuildPath, startProductionServer, type RunningServer } from "../helpers/server";
 
 // Smoke test of the production build on a fresh embedded database (migrated and seeded at start), driven through
@@ -28,7 +29,6 @@ const WORKSPACES: Record<string, string[]> = {
   ],
   "operator@demo.cn": ["/operator", "/operator/orders", "/operator/transfers", "/operator/payouts"],
 };
-const ENGLISH_COOKIE = "ImVuIg%3D%3D"; // the lang cookie as the app writes "en" (its JSON, base64)
 const SCREENSHOT = path.join(projectRoot, "test-results/smoke-logged-in.png");
 const STEP_TIMEOUT = 20_000;
 
@@ -126,25 +126,10 @@ describe.skipIf(skip)(`e2e smoke${skip ? ` (skipped: missing ${missing.join(", "
   it("opens every workspace page of each role in Chinese and English, on a desktop and a phone, without a browser error or overflow", async () => {
     const problems: string[] = [];
     let opened = 0;
-    // Browsers in China's time zone and in another one: dates rendered on the server must not shift in the browser.
-    for (const [locale, cookie, timezoneId] of [
-      ["zh-CN", null, "Asia/Shanghai"],
-      ["en-US", ENGLISH_COOKIE, "America/New_York"],
-    ] as const) {
-      for (const viewport of [
-        { width: 1280, height: 900 },
-        { width: 390, height: 844 },
-      ]) {
+    for (const profile of BROWSER_PROFILES) {
+      for (const screen of SCREENS) {
         for (const [email, paths] of Object.entries(WORKSPACES)) {
-          const context = await browser!.newContext({ baseURL: server!.url, locale, timezoneId, viewport });
-          context.setDefaultTimeout(STEP_TIMEOUT);
-          if (cookie) await context.addCookies([{ name: "lang", value: cookie, url: server!.url }]);
-          const tab = await context.newPage();
-          const where = () => `${locale} ${viewport.width}px ${new URL(tab.url()).pathname}`;
-          tab.on("console", (message) => {
-            if (message.type() === "error") problems.push(`${where()}: ${message.text().split("\n")[0]}`);
-          });
-          tab.on("pageerror", (error) => problems.push(`${where()}: ${error.message}`));
+          const { context, page: tab, where, settle } = await openCheckedPage(browser!, server!.url, profile, screen, problems, STEP_TIMEOUT);
           await tab.goto("/login");
           const form = tab.locator("form", { has: tab.locator('input[name="password"]') });
           await form.locator('input[name="email"]').fill(email);
@@ -153,11 +138,9 @@ describe.skipIf(skip)(`e2e smoke${skip ? ` (skipped: missing ${missing.join(", "
           const records: string[] = [];
           const open = async (target: string) => {
             const response = await tab.goto(target);
-            await tab.waitForLoadState("networkidle");
-            opened += 1;
             if ((response?.status() ?? 0) >= 400) problems.push(`${where()}: HTTP ${response?.status()}`);
-            const [scrollWidth, innerWidth] = await tab.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-            if (scrollWidth > innerWidth + 1) problems.push(`${where()}: ${scrollWidth}px wide on a ${innerWidth}px screen`);
+            await settle();
+            opened += 1;
           };
           for (const target of paths) {
             await open(target);
@@ -167,13 +150,13 @@ describe.skipIf(skip)(`e2e smoke${skip ? ` (skipped: missing ${missing.join(", "
             );
             if (record) records.push(record);
           }
-          if (records.length === 0) problems.push(`${locale} ${viewport.width}px ${email}: no record linked from ${paths.join(", ")}`);
+          if (records.length === 0) problems.push(`${profile.locale} ${screen.width}px ${email}: no record linked from ${paths.join(", ")}`);
           for (const record of records) await open(record);
           await context.close();
         }
       }
     }
     expect(problems).toEqual([]);
-    expect(opened).toBeGreaterThan(4 * Object.values(WORKSPACES).flat().length);
+    expect(opened).toBeGreaterThan(BROWSER_PROFILES.length * SCREENS.length * Object.values(WORKSPACES).flat().length);
   }, 300_000);
 });

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BROWSER_PROFILES, openCheckedPage, SCREENS } from "../helpers/browser-checks";
 import { projectRoot, serverBuildPath, startProductionServer, type RunningServer } from "../helpers/server";
 
 // The storefront in a real browser against the production build on a fresh seeded database: results as you type
@@ -90,28 +91,9 @@ describe.skipIf(skip)("e2e storefront", () => {
 
   it("hydrates every storefront page in Chinese and English, on a desktop and a phone, without a mismatch or overflow", async () => {
     const problems: string[] = [];
-    for (const [locale, timezoneId, lang] of [
-      ["zh-CN", "Asia/Shanghai", null],
-      ["en-US", "America/New_York", "ImVuIg%3D%3D"], // the lang cookie as the app writes "en"
-    ] as const) {
-      for (const viewport of [
-        { width: 1280, height: 900 },
-        { width: 390, height: 844 },
-      ]) {
-        const browserContext = await browser!.newContext({ baseURL: external ?? server!.url, locale, timezoneId, viewport });
-        browserContext.setDefaultTimeout(STEP_TIMEOUT);
-        if (lang) await browserContext.addCookies([{ name: "lang", value: lang, url: external ?? server!.url }]);
-        const page = await browserContext.newPage();
-        const where = () => `${locale} ${viewport.width}px ${new URL(page.url()).pathname}`;
-        page.on("console", (message) => {
-          if (message.type() === "error") problems.push(`${where()}: ${message.text().split("\n")[0]}`);
-        });
-        page.on("pageerror", (error) => problems.push(`${where()}: ${error.message}`));
-        const settle = async () => {
-          await page.waitForLoadState("networkidle");
-          const [scrollWidth, innerWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-          if (scrollWidth > innerWidth + 1) problems.push(`${where()}: ${scrollWidth}px wide on a ${innerWidth}px screen`);
-        };
+    for (const profile of BROWSER_PROFILES) {
+      for (const screen of SCREENS) {
+        const { context: checked, page, settle } = await openCheckedPage(browser!, external ?? server!.url, profile, screen, problems, STEP_TIMEOUT);
         for (const path of ["/", "/results", "/results?sort=price_desc&voucher=1", "/screen", "/login", "/signup"]) {
           await page.goto(path);
           await settle();
@@ -120,7 +102,7 @@ describe.skipIf(skip)("e2e storefront", () => {
         const href = await page.locator(".sf-hits .hit__title a").first().getAttribute("href");
         await page.goto(href!);
         await settle();
-        await browserContext.close();
+        await checked.close();
       }
     }
     expect(problems).toEqual([]);

@@ -1,0 +1,45 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+
+// What every page must pass in a real browser, whoever opens it: it hydrates as the server rendered it (no console
+// error, no uncaught error) and it is no wider than the window.
+
+/** A Chinese browser in China and an English one elsewhere: server-rendered dates and numbers must not change. */
+export const BROWSER_PROFILES = [
+  { locale: "zh-CN", timezoneId: "Asia/Shanghai", langCookie: null },
+  { locale: "en-US", timezoneId: "America/New_York", langCookie: "ImVuIg%3D%3D" }, // the lang cookie as the app writes "en"
+] as const;
+
+export const SCREENS = [
+  { width: 1280, height: 900 },
+  { width: 390, height: 844 },
+] as const;
+
+export type BrowserProfile = (typeof BROWSER_PROFILES)[number];
+export type Screen = (typeof SCREENS)[number];
+
+/** A page in a fresh context for the profile and screen whose problems are pushed to `problems`, named by place. */
+export async function openCheckedPage(
+  browser: Browser,
+  baseURL: string,
+  profile: BrowserProfile,
+  screen: Screen,
+  problems: string[],
+  stepTimeoutMs: number,
+): Promise<{ context: BrowserContext; page: Page; where: () => string; settle: () => Promise<void> }> {
+  const context = await browser.newContext({ baseURL, locale: profile.locale, timezoneId: profile.timezoneId, viewport: screen });
+  context.setDefaultTimeout(stepTimeoutMs);
+  if (profile.langCookie) await context.addCookies([{ name: "lang", value: profile.langCookie, url: baseURL }]);
+  const page = await context.newPage();
+  const where = () => `${profile.locale} ${screen.width}px ${new URL(page.url()).pathname}`;
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`${where()}: ${message.text().split("\n")[0]}`);
+  });
+  page.on("pageerror", (error) => problems.push(`${where()}: ${error.message}`));
+  /** Waits for the page to finish loading and hydrating, then checks that it fits the window. */
+  const settle = async () => {
+    await page.waitForLoadState("networkidle");
+    const [scrollWidth, innerWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    if (scrollWidth > innerWidth + 1) problems.push(`${where()}: ${scrollWidth}px wide on a ${innerWidth}px screen`);
+  };
+  return { context, page, where, settle };
+}
