@@ -62,8 +62,10 @@ export function formatFen(fen: number, locale: Locale): string {
 export function formatFenCompact(fen: number, locale: Locale): string {
   const yuan = fen / 100;
   if (locale === "zh-CN") {
-    if (Math.abs(yuan) >= 1e8) return `${(yuan / 1e8).toFixed(2)}亿元`;
-    if (Math.abs(yuan) >= 1e4) return `${(yuan / 1e4).toFixed(1)}万元`;
+    const abs = Math.abs(yuan);
+    // A sum that rounds up to the next unit is written in it: 9,999.99万 is 1.00亿, not 10000.0万.
+    if (abs >= 1e8 || Number((abs / 1e4).toFixed(1)) >= 1e4) return `${(yuan / 1e8).toFixed(2)}亿元`;
+    if (Math.round(abs) >= 1e4) return `${(yuan / 1e4).toFixed(1)}万元`;
     return `${yuan.toFixed(0)}元`;
   }
   // Not Intl's compact notation: Node's and the browsers' ICU disagree on it ("CN¥4.50B" / "CN¥4.5B"), and a page

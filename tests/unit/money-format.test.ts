@@ -22,5 +22,9 @@ describe("formatFenCompact", () => {
     expect(formatFenCompact(512_700_000_000, "zh-CN")).toBe("51.27亿元");
     expect(formatFenCompact(773_810_000, "zh-CN")).toBe("773.8万元");
     expect(formatFenCompact(512_300, "zh-CN")).toBe("5123元");
+    expect(formatFenCompact(9_999_999_900, "zh-CN")).toBe("1.00亿元");
+    expect(formatFenCompact(9_999_400_000, "zh-CN")).toBe("9999.4万元");
+    expect(formatFenCompact(999_960, "zh-CN")).toBe("1.0万元");
+    expect(formatFenCompact(999_940, "zh-CN")).toBe("9999元");
   });
 });
