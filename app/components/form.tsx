@@ -38,7 +38,7 @@ function LabelText({ label, required, optional }: { label: ReactNode; required?:
           *
         </span>
       ) : null}
-      {optional ? <span className="field__optional">（{t("form.optional")}）</span> : null}
+      {optional ? <span className="field__optional">{t("text.aside", { text: t("form.optional") })}</span> : null}
     </>
   );
 }

@@ -65,7 +65,7 @@ export default function NewVoucherProgramme() {
   const yuanField = (name: ProgrammeField, hint?: string) => (
     <TextField
       name={name}
-      label={`${t(LABELS[name])}（${t("vouchers.unit.yuan")}）`}
+      label={t(LABELS[name]) + t("text.aside", { text: t("vouchers.unit.yuan") })}
       hint={hint}
       inputMode="decimal"
       required
@@ -111,7 +111,7 @@ export default function NewVoucherProgramme() {
           {yuanField("totalBudget", t("vouchers.field.totalBudget.hint"))}
           <TextField
             name="coveragePercent"
-            label={`${t(LABELS.coveragePercent)}（%）`}
+            label={t(LABELS.coveragePercent) + t("text.aside", { text: "%" })}
             hint={t("vouchers.field.coveragePercent.hint")}
             inputMode="decimal"
             required

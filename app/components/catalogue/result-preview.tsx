@@ -87,7 +87,7 @@ export function ResultPreview({ result }: { result: PreviewData }) {
         <dt>{t("catalogue.preview.stateFunded")}</dt>
         <dd>
           {result.state_funded ? t("catalogue.preview.yes") : t("catalogue.preview.no")}
-          {result.state_funded && negotiable ? `（${t("catalogue.preview.publicity")}）` : null}
+          {result.state_funded && negotiable ? t("text.aside", { text: t("catalogue.preview.publicity") }) : null}
         </dd>
       </dl>
 
