@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 
 // What every page must pass in a real browser, whoever opens it: it hydrates as the server rendered it (no console
-// error, no uncaught error) and it is no wider than the window.
+// error, no uncaught error), it is no wider than the window, and no amount of money breaks over lines.
 
 /** A Chinese browser in China and an English one elsewhere: server-rendered dates and numbers must not change. */
 export const BROWSER_PROFILES = [
@@ -40,6 +40,18 @@ export async function openCheckedPage(
     await page.waitForLoadState("networkidle");
     const [scrollWidth, innerWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
     if (scrollWidth > innerWidth + 1) problems.push(`${where()}: ${scrollWidth}px wide on a ${innerWidth}px screen`);
+    // An amount of money is read at a glance: it never breaks over two lines.
+    const broken = await page.evaluate(() =>
+      [...document.querySelectorAll(".money dd")]
+        .filter((dd) => {
+          // The text's line boxes, not the cell's height: a grid row is as tall as its longest label.
+          const range = document.createRange();
+          range.selectNodeContents(dd);
+          return new Set([...range.getClientRects()].map((rect) => Math.round(rect.bottom))).size > 1;
+        })
+        .map((dd) => dd.textContent ?? ""),
+    );
+    for (const amount of broken) problems.push(`${where()}: the amount ${amount} breaks over lines`);
   };
   return { context, page, where, settle };
 }
