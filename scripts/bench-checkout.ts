@@ -302,7 +302,10 @@ async function main() {
 
     if (busyBefore !== null && busyAfter !== null && latencies.length > 0) {
       const perCheckout = (busyAfter - busyBefore) / latencies.length;
-      console.log(`  machine CPU per checkout ${perCheckout.toFixed(2)} ms (of it this process ${(((cpu.user + cpu.system) / 1000) / latencies.length).toFixed(2)} ms)`);
+      const perCheckoutMs = (microseconds: number) => (microseconds / 1000 / latencies.length).toFixed(2);
+      console.log(
+        `  machine CPU per checkout ${perCheckout.toFixed(2)} ms (of it this process ${perCheckoutMs(cpu.user + cpu.system)} ms: user ${perCheckoutMs(cpu.user)}, system ${perCheckoutMs(cpu.system)})`,
+      );
     }
     const p50 = (list: number[]) => percentile([...list].sort((a, b) => a - b), 50).toFixed(1);
     console.log(`  p50 by step: startCheckout ${p50(phases.start)} ms, session recorded ${p50(phases.session)} ms, signed webhook → markOrderPaid ${p50(phases.webhook)} ms`);
