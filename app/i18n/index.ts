@@ -6,6 +6,7 @@ import common from "./messages/common";
 import payouts from "./messages/payouts";
 import storefront from "./messages/storefront";
 import vouchers from "./messages/vouchers";
+import { type AmountUnit, inUnits, withoutTrailingZeros } from "./amounts";
 
 // Each capability keeps its strings in app/i18n/messages/<name>.ts ({ "zh-CN": {...}, en: {...} }, same keys);
 // add it to this list.
@@ -58,25 +59,26 @@ export function formatFen(fen: number, locale: Locale): string {
   }).format(yuan);
 }
 
-/** Large sums the way a bureau writes them: 万元 / 亿元 in Chinese. */
+const COMPACT_ZH: readonly AmountUnit[] = [
+  { fen: 100, decimals: 0, label: "元" },
+  { fen: 1_000_000, decimals: 1, label: "万元" },
+  { fen: 10_000_000_000, decimals: 2, label: "亿元" },
+];
+// Not Intl's compact notation: Node's and the browsers' ICU disagree on it ("CN¥4.50B" / "CN¥4.5B"), and a page
+// rendered on the server must read the same in the browser.
+const COMPACT_EN: readonly AmountUnit[] = [
+  { fen: 100, decimals: 2, label: "" },
+  { fen: 100_000, decimals: 2, label: "K" },
+  { fen: 100_000_000, decimals: 2, label: "M" },
+  { fen: 100_000_000_000, decimals: 2, label: "B" },
+];
+
+/** Large sums the way a bureau writes them: 万元 / 亿元 in Chinese, K / M / B in English. */
 export function formatFenCompact(fen: number, locale: Locale): string {
-  const yuan = fen / 100;
   if (locale === "zh-CN") {
-    const abs = Math.abs(yuan);
-    // A sum that rounds up to the next unit is written in it: 9,999.99万 is 1.00亿, not 10000.0万.
-    if (abs >= 1e8 || Number((abs / 1e4).toFixed(1)) >= 1e4) return `${(yuan / 1e8).toFixed(2)}亿元`;
-    if (Math.round(abs) >= 1e4) return `${(yuan / 1e4).toFixed(1)}万元`;
-    return `${yuan.toFixed(0)}元`;
+    const { sign, value, unit } = inUnits(fen, COMPACT_ZH);
+    return `${sign}${value}${unit.label}`;
   }
-  // Not Intl's compact notation: Node's and the browsers' ICU disagree on it ("CN¥4.50B" / "CN¥4.5B"), and a page
-  // rendered on the server must read the same in the browser.
-  const sign = yuan < 0 ? "-" : "";
-  const cents = Math.round(Math.abs(yuan) * 100);
-  const units = [[1e9, "B"], [1e6, "M"], [1e3, "K"], [1, ""]] as const;
-  let i = units.findIndex(([u]) => cents >= u * 100);
-  if (i === -1) i = units.length - 1;
-  // 999,999 rounds to 1000K: that is 1M.
-  if (i > 0 && Math.round(cents / units[i][0]) >= 100_000) i -= 1;
-  const [unit, suffix] = units[i];
-  return `${sign}CN¥${(Math.round(cents / unit) / 100).toFixed(2).replace(/\.?0+$/, "")}${suffix}`;
+  const { sign, value, unit } = inUnits(fen, COMPACT_EN);
+  return `${sign}CN¥${withoutTrailingZeros(value)}${unit.label}`;
 }

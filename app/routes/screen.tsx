@@ -2,8 +2,9 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run
 import { useLoaderData } from "@remix-run/react";
 import { useEffect, useLayoutEffect, useRef, useState, type CSSProperties } from "react";
 import { AnimatedNumber } from "~/components/storefront/animated-number";
+import { amountParts, compactPrice } from "~/components/storefront/screen-amounts";
 import { getDb } from "~/db.server";
-import { DEFAULT_LOCALE, translator, type Locale } from "~/i18n";
+import { DEFAULT_LOCALE, translator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import screenCss from "~/styles/screen.css?url";
 import { loadScreenData, type ScreenData, type ScreenDeal, type ScreenWallItem } from "~/components/storefront/screen-data.server";
@@ -30,29 +31,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 // Useful in the browser only: the server renders the static version and this does nothing there.
 const useBrowserLayoutEffect = typeof window === "undefined" ? useEffect : useLayoutEffect;
-
-/** A sum split into number and unit the way the hall reads it: 亿元 with two decimals, 万元 with one, else 元. */
-function amountParts(fen: number, locale: Locale): { value: string; unit: string } {
-  const yuan = fen / 100;
-  if (locale === "en") {
-    if (yuan >= 1e9) return { value: (yuan / 1e9).toFixed(2), unit: "bn yuan" };
-    if (yuan >= 1e6) return { value: (yuan / 1e6).toFixed(1), unit: "m yuan" };
-    return { value: Math.round(yuan).toLocaleString("en"), unit: "yuan" };
-  }
-  if (yuan >= 1e8) return { value: (yuan / 1e8).toFixed(2), unit: "亿元" };
-  if (yuan >= 1e4) return { value: (yuan / 1e4).toFixed(1), unit: "万元" };
-  return { value: Math.round(yuan).toLocaleString("zh-CN"), unit: "元" };
-}
-
-/** A price on a card: "120万元", "12.5万元", "3,000元". */
-function compactPrice(fen: number, locale: Locale): string {
-  const yuan = fen / 100;
-  const trim = (n: number, digits: number) => n.toFixed(digits).replace(/\.?0+$/, "");
-  if (locale === "en") return yuan >= 1e6 ? `¥${trim(yuan / 1e6, 2)}m` : yuan >= 1e3 ? `¥${trim(yuan / 1e3, 1)}k` : `¥${Math.round(yuan)}`;
-  if (yuan >= 1e8) return `${trim(yuan / 1e8, 2)}亿元`;
-  if (yuan >= 1e4) return `${trim(yuan / 1e4, 1)}万元`;
-  return `${Math.round(yuan).toLocaleString("zh-CN")}元`;
-}
 
 function Clock({ initial }: { initial: string }) {
   const locale = useLocale();

@@ -1,30 +1,26 @@
 import type { Locale } from "../../i18n";
+import { type AmountUnit, inUnits } from "../../i18n/amounts";
 import { lastOfMonth, parseIsoDate } from "../contracts/calendar";
 import type { DateRange } from "./range";
 import type { TurnoverSummary } from "./turnover";
 
 // The sentence a bureau publishes: "2020年全市技术合同成交1,059项，成交额53.8亿元，同比增长11.62%".
 
-/** Rounds a non-negative integer division half up, exactly (both operands are safe integers). */
-function roundDiv(n: number, d: number): number {
-  const q = Math.floor(n / d);
-  return n - q * d >= d - (n - q * d) ? q + 1 : q;
-}
+const BUREAU_ZH: readonly AmountUnit[] = [
+  { fen: 100, decimals: 0, label: "元", grouped: true },
+  { fen: 1_000_000, decimals: 1, label: "万元", grouped: true },
+  { fen: 10_000_000_000, decimals: 1, label: "亿元", grouped: true },
+];
+const BUREAU_EN: readonly AmountUnit[] = [
+  { fen: 100, decimals: 0, label: "", grouped: true },
+  { fen: 100_000_000, decimals: 1, label: " million", grouped: true },
+  { fen: 100_000_000_000, decimals: 1, label: " billion", grouped: true },
+];
 
 /** A sum of money the way a bureau writes it: 亿元 with one decimal from 1亿 up, else 万元 with one decimal, else 元. */
 export function bureauAmount(fen: number, locale: Locale): string {
-  const sign = fen < 0 ? "-" : "";
-  const abs = Math.abs(fen);
-  const oneDecimal = (tenths: number) =>
-    `${sign}${Math.floor(tenths / 10).toLocaleString(locale === "en" ? "en" : "zh-CN")}.${tenths % 10}`;
-  if (locale === "en") {
-    if (abs >= 1e11) return `¥${oneDecimal(roundDiv(abs, 1e10))} billion`;
-    if (abs >= 1e8) return `¥${oneDecimal(roundDiv(abs, 1e7))} million`;
-    return `¥${sign}${roundDiv(abs, 100).toLocaleString("en")}`;
-  }
-  if (abs >= 1e10) return `${oneDecimal(roundDiv(abs, 1e9))}亿元`;
-  if (abs >= 1e6) return `${oneDecimal(roundDiv(abs, 1e5))}万元`;
-  return `${sign}${roundDiv(abs, 100).toLocaleString("zh-CN")}元`;
+  const { sign, value, unit } = inUnits(fen, locale === "en" ? BUREAU_EN : BUREAU_ZH);
+  return locale === "en" ? `¥${sign}${value}${unit.label}` : `${sign}${value}${unit.label}`;
 }
 
 /** "2020年", "2024年1—6月", "2024年3月", or "2024年3月15日至2025年3月14日" (and English equivalents). */
