@@ -27,7 +27,7 @@ export function Pagination({ query, page, pages }: { query: string; page: number
           ‹ {t("storefront.pagination.prev")}
         </Link>
       ) : (
-        <span className="pagination__step is-disabled" aria-hidden="true">
+        <span className="pagination__step is-disabled" aria-hidden="true" aria-disabled="true">
           ‹ {t("storefront.pagination.prev")}
         </span>
       )}
@@ -57,7 +57,7 @@ export function Pagination({ query, page, pages }: { query: string; page: number
           {t("storefront.pagination.next")} ›
         </Link>
       ) : (
-        <span className="pagination__step is-disabled" aria-hidden="true">
+        <span className="pagination__step is-disabled" aria-hidden="true" aria-disabled="true">
           {t("storefront.pagination.next")} ›
         </span>
       )}
