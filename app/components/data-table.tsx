@@ -1,5 +1,6 @@
 import { Link } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { ScrollArea } from "./scroll-area";
 
 export interface Column<T> {
   header: ReactNode;
@@ -24,7 +25,7 @@ export function DataTable<T>({
 }) {
   const cellClass = (c: Column<T>) => [c.numeric ? "num" : "", c.className ?? ""].filter(Boolean).join(" ") || undefined;
   return (
-    <div className="table-wrap">
+    <ScrollArea>
       <table className={className ? `data ${className}` : "data"}>
         <thead>
           <tr>
@@ -47,7 +48,7 @@ export function DataTable<T>({
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollArea>
   );
 }
 

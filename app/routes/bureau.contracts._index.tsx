@@ -10,6 +10,7 @@ import { useLocale, useT } from "~/i18n/context";
 import { isIsoDate } from "~/services/contracts/calendar";
 import { listContracts } from "~/services/contracts/registry";
 import { requireUser } from "~/session.server";
+import { ScrollArea } from "~/components/scroll-area";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
@@ -134,7 +135,7 @@ export default function ContractRegistry() {
       {rows.length === 0 ? (
         <p className="empty">{t("contracts.empty")}</p>
       ) : (
-        <div className="table-wrap">
+        <ScrollArea>
           <table className="data">
             <thead>
               <tr>
@@ -183,7 +184,7 @@ export default function ContractRegistry() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollArea>
       )}
       {pages > 1 ? (
         <nav className="pager" aria-label={t("contracts.page", { page: filters.page, pages })}>

@@ -11,6 +11,7 @@ import { bureauSentence, periodLabel } from "~/services/stats/sentence";
 import { dashboard } from "~/services/stats/turnover";
 import { voucherPanel } from "~/services/stats/vouchers";
 import { requireUser } from "~/session.server";
+import { ScrollArea } from "~/components/scroll-area";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
@@ -188,7 +189,7 @@ export default function Report() {
         {vouchers.programmes.length > 0 ? (
           <section>
             <h2>{t("dashboard.vouchers.report.heading", { date: generated })}</h2>
-            <div className="report__scroll">
+            <ScrollArea className="report__scroll">
               <table>
                 <thead>
                   <tr>
@@ -222,7 +223,7 @@ export default function Report() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollArea>
           </section>
         ) : null}
         <footer className="report__foot">

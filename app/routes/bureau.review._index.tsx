@@ -9,6 +9,7 @@ import { hasMessage, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { QUEUE_PAGE_SIZE, recentDecisions, reviewQueue } from "~/services/catalogue/review";
 import { requireUser } from "~/session.server";
+import { ScrollArea } from "~/components/scroll-area";
 
 export const meta: MetaFunction = ({ matches }) => {
   const t = metaTranslator(matches);
@@ -64,7 +65,7 @@ export default function ReviewQueue() {
       {items.length === 0 ? (
         <p className="empty">{t("catalogue.review.empty")}</p>
       ) : (
-        <div className="table-wrap">
+        <ScrollArea>
           <table className="data">
             <thead>
               <tr>
@@ -106,7 +107,7 @@ export default function ReviewQueue() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollArea>
       )}
       {pages > 1 ? (
         <nav className="pager" aria-label={t("catalogue.mine.page", { page, pages, total })}>

@@ -11,6 +11,7 @@ import { DataTable } from "~/components/data-table";
 import { ApplicationStatus } from "~/components/vouchers";
 import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
+import { ScrollArea } from "~/components/scroll-area";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
   const t = metaTranslator(matches);
@@ -162,7 +163,7 @@ export default function VoucherProgrammeDetail() {
         {pending.length === 0 ? (
           <p className="empty">{t("vouchers.review.none")}</p>
         ) : (
-          <div className="table-wrap">
+          <ScrollArea>
             <table className="data">
               <thead>
                 <tr>
@@ -243,7 +244,7 @@ export default function VoucherProgrammeDetail() {
                 })}
               </tbody>
             </table>
-          </div>
+          </ScrollArea>
         )}
       </section>
 

@@ -8,6 +8,7 @@ import { formatFen, type Locale, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { createReimbursementBatch, listBatches, markBatchPaid, reimbursementOverview } from "~/services/vouchers";
 import { requireUser } from "~/session.server";
+import { ScrollArea } from "~/components/scroll-area";
 
 export const meta: MetaFunction = ({ matches }) => {
   const t = metaTranslator(matches);
@@ -123,7 +124,7 @@ export default function Reimbursement() {
                 </Form>
               </div>
               {errorFor(`programme-${p.programmeId}`)}
-              <div className="table-wrap">
+              <ScrollArea>
                 <table className="data">
                   <thead>
                     <tr>
@@ -150,7 +151,7 @@ export default function Reimbursement() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </ScrollArea>
             </div>
           ))
         )}
@@ -161,7 +162,7 @@ export default function Reimbursement() {
         {batches.length === 0 ? (
           <p className="empty">{t("vouchers.reimbursement.noBatches")}</p>
         ) : (
-          <div className="table-wrap">
+          <ScrollArea>
             <table className="data">
               <thead>
                 <tr>
@@ -229,7 +230,7 @@ export default function Reimbursement() {
                 })}
               </tbody>
             </table>
-          </div>
+          </ScrollArea>
         )}
       </section>
     </div>

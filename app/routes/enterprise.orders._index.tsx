@@ -12,6 +12,7 @@ import { useLocale, useT } from "~/i18n/context";
 import { CheckoutError, listInquiries, listOrders, orderListParams, ORDERS_PAGE_SIZE, withdrawInquiry } from "~/services/checkout";
 import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
+import { ScrollArea } from "~/components/scroll-area";
 
 export const meta: MetaFunction = ({ matches }) => {
   const t = metaTranslator(matches);
@@ -134,7 +135,7 @@ export default function EnterpriseOrders() {
         {inquiries.length === 0 ? (
           <p className="muted">{t("checkout.inquiry.noneMine")}</p>
         ) : (
-          <div className="table-wrap">
+          <ScrollArea>
             <table className="data orders-table">
               <thead>
                 <tr>
@@ -214,7 +215,7 @@ export default function EnterpriseOrders() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollArea>
         )}
       </section>
     </div>

@@ -20,6 +20,7 @@ import { DataTable } from "~/components/data-table";
 import { ApplicationStatus } from "~/components/vouchers";
 import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
+import { ScrollArea } from "~/components/scroll-area";
 
 export const meta: MetaFunction = ({ matches }) => {
   const t = metaTranslator(matches);
@@ -123,7 +124,7 @@ export default function VoucherWallet() {
         {wallet.vouchers.length === 0 ? (
           <p className="empty">{t("vouchers.wallet.none")}</p>
         ) : (
-          <div className="table-wrap">
+          <ScrollArea>
             <table className="data">
               <thead>
                 <tr>
@@ -182,7 +183,7 @@ export default function VoucherWallet() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollArea>
         )}
       </section>
 
@@ -212,7 +213,7 @@ export default function VoucherWallet() {
       {wallet.holds.length > 0 ? (
         <section className="panel panel--spaced" aria-labelledby="holds">
           <h2 id="holds">{t("vouchers.wallet.holds")}</h2>
-          <div className="table-wrap">
+          <ScrollArea>
             <table className="data">
               <thead>
                 <tr>
@@ -235,7 +236,7 @@ export default function VoucherWallet() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollArea>
         </section>
       ) : null}
 

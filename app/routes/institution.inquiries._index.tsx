@@ -12,6 +12,7 @@ import { listInquiries } from "~/services/checkout";
 import { requireUser } from "~/session.server";
 import { INQUIRY_STATUSES, type InquiryStatus } from "../../db/schema";
 import { StatusTabs } from "~/components/status-tabs";
+import { ScrollArea } from "~/components/scroll-area";
 
 // The institution's inquiries (询价): open ones first, each answered with a quote or declined on its own page.
 
@@ -47,7 +48,7 @@ export default function InstitutionInquiries() {
       {rows.length === 0 ? (
         <p className="empty">{t("checkout.inquiry.noneReceived")}</p>
       ) : (
-        <div className="table-wrap">
+        <ScrollArea>
           <table className="data orders-table">
             <thead>
               <tr>
@@ -86,7 +87,7 @@ export default function InstitutionInquiries() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollArea>
       )}
     </div>
   );

@@ -11,6 +11,7 @@ import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { listBankTransfers, operatorOverview } from "~/services/checkout";
 import { requireUser } from "~/session.server";
+import { ScrollArea } from "~/components/scroll-area";
 
 // The operator's start page: what needs doing (bank transfers to confirm, soonest deadline first, payouts to make) and
 // how trade goes.
@@ -76,7 +77,7 @@ export default function OperatorHome() {
         {next.length === 0 ? (
           <p className="muted">{t("checkout.transfers.none")}</p>
         ) : (
-          <div className="table-wrap">
+          <ScrollArea>
             <table className="data">
               <thead>
                 <tr>
@@ -101,7 +102,7 @@ export default function OperatorHome() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollArea>
         )}
       </section>
     </div>

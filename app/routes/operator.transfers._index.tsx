@@ -11,6 +11,7 @@ import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { listBankTransfers } from "~/services/checkout";
 import { requireUser } from "~/session.server";
+import { ScrollArea } from "~/components/scroll-area";
 
 // Bank transfers (对公转账): the queue of orders waiting for money, and a search by the reference code on the bank
 // statement, the order number or a party's name.
@@ -68,7 +69,7 @@ export default function Transfers() {
       {rows.length === 0 ? (
         <p className="empty">{q ? t("checkout.transfers.noMatch") : t("checkout.transfers.none")}</p>
       ) : (
-        <div className="table-wrap">
+        <ScrollArea>
           <table className="data orders-table">
             <thead>
               <tr>
@@ -109,7 +110,7 @@ export default function Transfers() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollArea>
       )}
     </div>
   );

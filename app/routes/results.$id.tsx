@@ -12,6 +12,7 @@ import { renderMarkdown } from "~/services/catalogue/markdown";
 import { bpsShareFen } from "~/services/ledger/money";
 import { chinaDate, listProgrammes } from "~/services/vouchers";
 import storefrontCss from "~/styles/storefront.css?url";
+import { ScrollArea } from "~/components/scroll-area";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: storefrontCss }];
 
@@ -281,7 +282,7 @@ export default function ResultDetailPage() {
             {result.ip.length === 0 ? (
               <p className="muted">{t("storefront.detail.noIp")}</p>
             ) : (
-              <div className="table-wrap">
+              <ScrollArea>
                 <table className="data">
                   <thead>
                     <tr>
@@ -304,7 +305,7 @@ export default function ResultDetailPage() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </ScrollArea>
             )}
           </section>
           <section aria-labelledby="description" className="sf-section">

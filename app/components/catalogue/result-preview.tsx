@@ -3,6 +3,7 @@ import { formatFen } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { formatDateTime } from "./format";
 import { StatusBadge } from "./status-badge";
+import { ScrollArea } from "../scroll-area";
 import "./catalogue.css";
 
 /** What the preview shows: a result as its owner and the bureau see it, the description already rendered to safe HTML. */
@@ -98,7 +99,7 @@ export function ResultPreview({ result }: { result: PreviewData }) {
       {result.ip.length === 0 ? (
         <p className="field__hint">{t("catalogue.preview.noIp")}</p>
       ) : (
-        <div className="table-wrap">
+        <ScrollArea>
           <table className="data">
             <thead>
               <tr>
@@ -117,7 +118,7 @@ export function ResultPreview({ result }: { result: PreviewData }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollArea>
       )}
 
       <h2 className="form-section">{t("catalogue.field.description")}</h2>

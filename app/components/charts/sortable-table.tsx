@@ -1,5 +1,6 @@
 import { useMemo, useState, type ReactNode } from "react";
 import { useT } from "~/i18n/context";
+import { ScrollArea } from "../scroll-area";
 
 export interface Column<R> {
   key: string;
@@ -62,7 +63,7 @@ export function SortableTable<R>({
   const shown = limit !== undefined && !expanded ? sorted.slice(0, limit) : sorted;
 
   return (
-    <div className="table-wrap">
+    <ScrollArea>
       <table className="data sortable">
         {caption ? <caption className="sr-only">{caption}</caption> : null}
         <thead>
@@ -115,6 +116,6 @@ export function SortableTable<R>({
           {expanded ? t("dashboard.showFewer", { count: limit ?? 0 }) : t("dashboard.showAll", { count: sorted.length })}
         </button>
       ) : null}
-    </div>
+    </ScrollArea>
   );
 }
