@@ -123,7 +123,7 @@ describe.skipIf(skip)(`e2e smoke${skip ? ` (skipped: missing ${missing.join(", "
 
   // A page rendered on the server must hydrate as it was rendered (Node's and Chromium's Intl data differ), and no
   // workspace page may be wider than a phone.
-  it("opens every workspace page of each role in Chinese and English, on a desktop and a phone, without a browser error or overflow", async () => {
+  it("opens every workspace page of each role in Chinese and English, on a desktop and a phone, without a browser error, an overflow or a WCAG 2.1 AA violation", async () => {
     const problems: string[] = [];
     let opened = 0;
     for (const profile of BROWSER_PROFILES) {

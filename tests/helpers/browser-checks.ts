@@ -1,7 +1,9 @@
+import axe from "axe-core";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 
 // What every page must pass in a real browser, whoever opens it: it hydrates as the server rendered it (no console
-// error, no uncaught error), it is no wider than the window, and no amount of money breaks over lines.
+// error, no uncaught error), it is no wider than the window, no amount of money breaks over lines, and axe finds
+// nothing against WCAG 2.1 A and AA (contrast, names, labels, keyboard access to what scrolls).
 
 /** A Chinese browser in China and an English one elsewhere: server-rendered dates and numbers must not change. */
 export const BROWSER_PROFILES = [
@@ -52,6 +54,18 @@ export async function openCheckedPage(
         .map((dd) => dd.textContent ?? ""),
     );
     for (const amount of broken) problems.push(`${where()}: the amount ${amount} breaks over lines`);
+    for (const violation of await accessibilityViolations(page)) problems.push(`${where()}: ${violation}`);
   };
   return { context, page, where, settle };
+}
+
+const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+/** axe's WCAG 2.1 A/AA violations on the page as it stands, each with up to three of the elements at fault. */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async (tags) => {
+    const { violations } = await (window as unknown as { axe: typeof axe }).axe.run(document, { runOnly: { type: "tag", values: tags } });
+    return violations.map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("; ")}`);
+  }, WCAG_TAGS);
 }
