@@ -7,7 +7,7 @@ import { serverBuildPath, startProductionServer, type RunningServer } from "../h
 // A deal closed the way people close it, in a real browser against the production build on a fresh seeded market: the
 // demo enterprise, on a phone, buys a licence with its innovation voucher plus a bank transfer; the operator confirms
 // the money on the bank statement; the buyer's receipt then shows the registered contract, and so does the bureau's
-// registry. Every page on the way is checked like the sweeps' pages (no browser error, no overflow, WCAG 2.1 AA).
+// registry. A negotiable listing goes inquiry → quote → accepted quote → checkout. Every page on the way is checked like the sweeps' pages (no browser error, no overflow, WCAG 2.1 AA).
 
 const CHROMIUM = "/usr/bin/chromium";
 const STEP_TIMEOUT = 20_000;
@@ -118,6 +118,71 @@ describe.skipIf(skip)("e2e purchase", () => {
     expect(await row.innerText()).toContain(new Intl.NumberFormat("zh-CN", { style: "currency", currency: "CNY", maximumFractionDigits: 0 }).format(priceFen / 100));
 
     for (const { context } of [buyer, operator, bureau]) await context.close();
+    expect(problems).toEqual([]);
+  }, 180_000);
+
+  it("asks for a price, the institution quotes it, and accepting the quote opens checkout at the quoted price", async () => {
+    const problems: string[] = [];
+    const seller = await openCheckedPage(browser!, server!.url, CHINESE, DESKTOP, problems, STEP_TIMEOUT);
+    await logIn(seller.page, "researcher@demo.cn");
+    await seller.page.goto("/institution/results?status=listed");
+    await seller.settle();
+    const ids = await seller.page
+      .locator('main a[href$="/edit"]')
+      .evaluateAll((links) => [...new Set(links.map((a) => /^\/institution\/results\/(\d+)\/edit$/.exec(a.getAttribute("href") ?? "")?.[1]))].filter(Boolean));
+
+    // The enterprise, on a phone, asks about the first of the institution's listings with a price to negotiate.
+    const buyer = await openCheckedPage(browser!, server!.url, CHINESE, PHONE, problems, STEP_TIMEOUT);
+    await logIn(buyer.page, "enterprise@demo.cn");
+    let asked: { title: string; mode: string } | null = null;
+    for (const id of ids.slice(0, 20)) {
+      await buyer.page.goto(`/results/${id}`);
+      const href = await buyer.page.locator(`a[href^="/results/${id}/inquire?mode="]`).first().getAttribute("href", { timeout: 1_000 }).catch(() => null);
+      if (!href) continue;
+      const title = (await buyer.page.locator("main h1").innerText()).trim();
+      await buyer.page.goto(href);
+      await buyer.settle();
+      await buyer.page.getByLabel("需求说明").fill("希望在我公司生产线上试用，请报价并说明交付周期。");
+      await buyer.page.getByLabel("联系人").fill("赵志强");
+      await buyer.page.getByLabel("联系电话").fill("0379-6588 1234");
+      await buyer.page.getByRole("button", { name: "发送询价" }).click();
+      // A listing the enterprise has already asked about answers with an error and stays on the form.
+      const sent = await buyer.page.waitForURL((url) => url.pathname === "/enterprise/orders", { timeout: 5_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (sent) {
+        asked = { title, mode: new URL(href, server!.url).searchParams.get("mode")! };
+        break;
+      }
+    }
+    expect(asked, `none of ${ids.length} listings of the demo institution takes an inquiry from the demo enterprise`).not.toBeNull();
+    await buyer.settle();
+
+    // The institution quotes ¥123,456 from its inquiries, keeping the suggested validity.
+    await seller.page.goto("/institution/inquiries?status=open");
+    await seller.settle();
+    await seller.page.locator("main tbody tr", { hasText: asked!.title }).first().getByRole("link").click();
+    await seller.page.waitForURL(/\/institution\/inquiries\/\d+$/);
+    await seller.settle();
+    await seller.page.getByLabel(/报价（元）/).fill("123456");
+    await seller.page.getByRole("button", { name: "发送报价" }).click();
+    await expect.poll(() => seller.page.locator("main .status").first().innerText()).toBe("已报价");
+    await seller.settle();
+
+    // The enterprise sees the quote and accepts it: checkout opens with the quoted price.
+    await buyer.page.goto("/enterprise/orders#inquiries");
+    await buyer.settle();
+    const row = buyer.page.locator("main tbody tr", { hasText: asked!.title }).filter({ hasText: "已报价" });
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.innerText()).toContain("¥123,456");
+    await row.getByRole("link", { name: "接受报价并下单" }).click();
+    await buyer.page.waitForURL(/\/checkout\/\d+\?mode=\w+&quote=\d+$/);
+    await buyer.settle();
+    expect(new URL(buyer.page.url()).searchParams.get("mode")).toBe(asked!.mode);
+    expect(fenOf(await buyer.page.locator(".money dt:has-text('成交价') + dd").innerText())).toBe(12_345_600);
+
+    for (const { context } of [seller, buyer]) await context.close();
     expect(problems).toEqual([]);
   }, 180_000);
 });
