@@ -1,25 +1,19 @@
-import { existsSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BROWSER_PROFILES, openCheckedPage, SCREENS } from "../helpers/browser-checks";
-import { serverBuildPath, startProductionServer, type RunningServer } from "../helpers/server";
+import { assertPrerequisites, e2ePrerequisites, launchChromium, logIn } from "../helpers/e2e";
+import { startProductionServer, type RunningServer } from "../helpers/server";
 
 // A deal closed the way people close it, in a real browser against the production build on a fresh seeded market: the
 // demo enterprise, on a phone, buys a licence with its innovation voucher plus a bank transfer; the operator confirms
 // the money on the bank statement; the buyer's receipt then shows the registered contract, and so does the bureau's
 // registry. A negotiable listing goes inquiry → quote → accepted quote → checkout. Every page on the way is checked like the sweeps' pages (no browser error, no overflow, WCAG 2.1 AA).
 
-const CHROMIUM = "/usr/bin/chromium";
 const STEP_TIMEOUT = 20_000;
-const DEMO_PASSWORD = "demo12345!";
 const [CHINESE] = BROWSER_PROFILES;
 const [DESKTOP, PHONE] = SCREENS;
 
-const missing = [existsSync(CHROMIUM) ? null : `${CHROMIUM} (apt-get install chromium)`, existsSync(serverBuildPath) ? null : "build/ (npm run build)"].filter(
-  (m): m is string => m !== null,
-);
-const skip = missing.length > 0 && !process.env.CI;
-if (skip) console.warn(`e2e purchase test skipped: missing ${missing.join(" and ")}`);
+const { missing, skip } = e2ePrerequisites("purchase");
 
 /** "¥28,000" → 2800000 fen. */
 function fenOf(text: string): number {
@@ -28,22 +22,14 @@ function fenOf(text: string): number {
   return Math.round(Number(yuan) * 100);
 }
 
-async function logIn(page: Page, email: string): Promise<void> {
-  await page.goto("/login");
-  const form = page.locator("form", { has: page.locator('input[name="password"]') });
-  await form.getByLabel("邮箱").fill(email);
-  await form.getByLabel("密码").fill(DEMO_PASSWORD);
-  await Promise.all([page.waitForURL((url) => url.pathname !== "/login"), form.getByRole("button", { name: "登录" }).click()]);
-}
-
 describe.skipIf(skip)("e2e purchase", () => {
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    if (missing.length > 0) throw new Error(`CI must run this test, but these are missing: ${missing.join(", ")}`);
+    assertPrerequisites(missing);
     server = await startProductionServer({ readyTimeoutMs: 120_000 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"] });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {

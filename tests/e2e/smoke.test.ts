@@ -1,17 +1,15 @@
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BROWSER_PROFILES, openCheckedPage, SCREENS } from "../helpers/browser-checks";
-import { projectRoot, serverBuildPath, startProductionServer, type RunningServer } from "../helpers/server";
+import { assertPrerequisites, DEMO_PASSWORD, e2ePrerequisites, launchChromium, logIn } from "../helpers/e2e";
+import { projectRoot, startProductionServer, type RunningServer } from "../helpers/server";
 
 // Smoke test of the production build on a fresh embedded database (migrated and seeded at start), driven through
 // Debian's chromium: the home page, the English switch, and a log-in as the demo enterprise.
 
-const CHROMIUM = "/usr/bin/chromium";
-const DEMO_ENTERPRISE = { email: "enterprise@demo.cn", password: "demo12345!" };
-const DEMO_PASSWORD = "demo12345!";
+const DEMO_ENTERPRISE = { email: "enterprise@demo.cn", password: DEMO_PASSWORD };
 /** Each role's workspace pages; from each list, the first record it links to is opened too. */
 const WORKSPACES: Record<string, string[]> = {
   "enterprise@demo.cn": ["/enterprise/orders", "/enterprise/vouchers"],
@@ -32,13 +30,7 @@ const WORKSPACES: Record<string, string[]> = {
 const SCREENSHOT = path.join(projectRoot, "test-results/smoke-logged-in.png");
 const STEP_TIMEOUT = 20_000;
 
-const missing = [
-  existsSync(CHROMIUM) ? null : `${CHROMIUM} (apt-get install chromium)`,
-  existsSync(serverBuildPath) ? null : `${path.relative(projectRoot, serverBuildPath)} (npm run build)`,
-].filter((m): m is string => m !== null);
-// Locally the smoke test needs a build and a browser; in CI a missing one is a failure, never a skip.
-const skip = missing.length > 0 && !process.env.CI;
-if (skip) console.warn(`e2e smoke test skipped: missing ${missing.join(" and ")}`);
+const { missing, skip } = e2ePrerequisites("smoke");
 
 describe.skipIf(skip)(`e2e smoke${skip ? ` (skipped: missing ${missing.join(", ")})` : ""}`, () => {
   let server: RunningServer | undefined;
@@ -46,21 +38,9 @@ describe.skipIf(skip)(`e2e smoke${skip ? ` (skipped: missing ${missing.join(", "
   let page: Page;
 
   beforeAll(async () => {
-    if (missing.length > 0) throw new Error(`CI must run the smoke test, but these are missing: ${missing.join(", ")}`);
+    assertPrerequisites(missing);
     server = await startProductionServer({ readyTimeoutMs: 120_000 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(STEP_TIMEOUT);
     page = await context.newPage();
@@ -130,11 +110,7 @@ describe.skipIf(skip)(`e2e smoke${skip ? ` (skipped: missing ${missing.join(", "
       for (const screen of SCREENS) {
         for (const [email, paths] of Object.entries(WORKSPACES)) {
           const { context, page: tab, where, settle } = await openCheckedPage(browser!, server!.url, profile, screen, problems, STEP_TIMEOUT);
-          await tab.goto("/login");
-          const form = tab.locator("form", { has: tab.locator('input[name="password"]') });
-          await form.locator('input[name="email"]').fill(email);
-          await form.locator('input[name="password"]').fill(DEMO_PASSWORD);
-          await Promise.all([tab.waitForURL((url) => url.pathname !== "/login"), form.locator('button[type="submit"]').click()]);
+          await logIn(tab, email);
           const records: string[] = [];
           const open = async (target: string) => {
             const response = await tab.goto(target);

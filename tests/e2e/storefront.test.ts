@@ -1,23 +1,17 @@
-import { existsSync } from "node:fs";
-import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BROWSER_PROFILES, openCheckedPage, SCREENS } from "../helpers/browser-checks";
-import { projectRoot, serverBuildPath, startProductionServer, type RunningServer } from "../helpers/server";
+import { assertPrerequisites, e2ePrerequisites, launchChromium } from "../helpers/e2e";
+import { startProductionServer, type RunningServer } from "../helpers/server";
 
 // The storefront in a real browser against the production build on a fresh seeded database: results as you type
 // without reloading the page, facets, the result page, and the big screen polling its feed.
 // STOREFRONT_E2E_URL=http://localhost:PORT runs it against a server you started (e.g. the dev server) instead.
 
-const CHROMIUM = "/usr/bin/chromium";
 const STEP_TIMEOUT = 20_000;
 
 const external = process.env.STOREFRONT_E2E_URL?.replace(/\/$/, "");
-const missing = [
-  existsSync(CHROMIUM) ? null : `${CHROMIUM} (apt-get install chromium)`,
-  external || existsSync(serverBuildPath) ? null : `${serverBuildPath.slice(projectRoot.length + 1)} (npm run build)`,
-].filter((m): m is string => m !== null);
-const skip = missing.length > 0 && !process.env.CI;
-if (skip) console.warn(`e2e storefront test skipped: missing ${missing.join(" and ")}`);
+const { missing, skip } = e2ePrerequisites("storefront", { needsBuild: !external });
 
 describe.skipIf(skip)("e2e storefront", () => {
   let server: RunningServer | undefined;
@@ -25,13 +19,9 @@ describe.skipIf(skip)("e2e storefront", () => {
   let context: BrowserContext;
 
   beforeAll(async () => {
-    if (missing.length > 0) throw new Error(`CI must run this test, but these are missing: ${missing.join(", ")}`);
+    assertPrerequisites(missing);
     if (!external) server = await startProductionServer({ readyTimeoutMs: 120_000 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ baseURL: external ?? server!.url, viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(STEP_TIMEOUT);
   }, 180_000);
