@@ -475,7 +475,7 @@ const en: Record<keyof typeof zh, string> = {
   "checkout.receipt.paymentRef.voucher": "Reference",
   "checkout.receipt.contract": "Technology contract",
   "checkout.receipt.contractNo": "Contract no.",
-  "checkout.receipt.certificateNo": "Registration certificate",
+  "checkout.receipt.certificateNo": "Certificate no.",
   "checkout.receipt.contractType": "Contract type",
   "checkout.receipt.signedOn": "Signed on",
   "checkout.receipt.contractStatus": "Registration",
