@@ -5,7 +5,7 @@ import { useT } from "~/i18n/context";
  * A frame whose wide content (a table on a phone) scrolls sideways. While it does scroll it takes keyboard focus, so
  * it can be scrolled without a pointer too (WCAG 2.1.1); where everything fits it adds no tab stop.
  */
-export function ScrollArea({ className = "table-wrap", label, children }: { className?: string; label?: string; children: ReactNode }) {
+export function ScrollArea({ className = "table-wrap", children }: { className?: string; children: ReactNode }) {
   const t = useT();
   const ref = useRef<HTMLDivElement>(null);
   const [scrolls, setScrolls] = useState(false);
@@ -19,7 +19,7 @@ export function ScrollArea({ className = "table-wrap", label, children }: { clas
     return () => observer.disconnect();
   }, []);
   return (
-    <div ref={ref} className={className} {...(scrolls ? { tabIndex: 0, role: "region", "aria-label": label ?? t("scrollArea.label") } : {})}>
+    <div ref={ref} className={className} {...(scrolls ? { tabIndex: 0, role: "region", "aria-label": t("scrollArea.label") } : {})}>
       {children}
     </div>
   );

@@ -10,7 +10,7 @@ export interface AmountUnit {
 }
 
 /** n / d rounded half up, exactly (non-negative safe integers). */
-export function roundDiv(n: number, d: number): number {
+function roundDiv(n: number, d: number): number {
   const q = Math.floor(n / d);
   const rest = n - q * d;
   return rest * 2 >= d ? q + 1 : q;

@@ -32,5 +32,5 @@ export function amountParts(fen: number, locale: Locale): { value: string; unit:
 /** A price on a card: "120万元", "12.5万元", "3,000元" ("¥1.2m", "¥12.5k", "¥300"). */
 export function compactPrice(fen: number, locale: Locale): string {
   const { sign, value, unit } = inUnits(fen, CARD[locale]);
-  return locale === "en" ? `${sign}¥${withoutTrailingZeros(value)}${unit.label}` : `${sign}${withoutTrailingZeros(value)}${unit.label}`;
+  return `${sign}${locale === "en" ? "¥" : ""}${withoutTrailingZeros(value)}${unit.label}`;
 }
