@@ -3,13 +3,12 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BROWSER_PROFILES, openCheckedPage, SCREENS } from "../helpers/browser-checks";
-import { assertPrerequisites, DEMO_PASSWORD, e2ePrerequisites, launchChromium, logIn } from "../helpers/e2e";
+import { assertPrerequisites, e2ePrerequisites, launchChromium, logIn } from "../helpers/e2e";
 import { projectRoot, startProductionServer, type RunningServer } from "../helpers/server";
 
 // Smoke test of the production build on a fresh embedded database (migrated and seeded at start), driven through
 // Debian's chromium: the home page, the English switch, and a log-in as the demo enterprise.
 
-const DEMO_ENTERPRISE = { email: "enterprise@demo.cn", password: DEMO_PASSWORD };
 /** Each role's workspace pages; from each list, the first record it links to is opened too. */
 const WORKSPACES: Record<string, string[]> = {
   "enterprise@demo.cn": ["/enterprise/orders", "/enterprise/vouchers"],
@@ -87,11 +86,7 @@ describe.skipIf(skip)(`e2e smoke${skip ? ` (skipped: missing ${missing.join(", "
   });
 
   it("logs in as the demo enterprise and shows the user in the header", async () => {
-    await page.goto("/login");
-    const form = page.locator("form", { has: page.locator('input[name="password"]') });
-    await form.locator('input[name="email"]').fill(DEMO_ENTERPRISE.email);
-    await form.locator('input[name="password"]').fill(DEMO_ENTERPRISE.password);
-    await form.locator('button[type="submit"]').click();
+    await logIn(page, "enterprise@demo.cn");
     const header = page.locator("header").first();
     await header.getByRole("button", { name: "Log out", exact: true }).waitFor();
     expect(await header.getByRole("link", { name: "Log in", exact: true }).count()).toBe(0);
