@@ -255,7 +255,7 @@ export type NewContract = Insertable<ContractsTable>;
 
 export type VoucherProgrammeStatus = "open" | "closed";
 export type VoucherApplicationStatus = "pending" | "approved" | "rejected" | "withdrawn";
-export type VoucherStatus = "active" | "expired";
+export type VoucherStatus = "active" | "expired" | "revoked";
 export type ReimbursementBatchStatus = "pending" | "paid";
 
 export interface VoucherProgrammesTable {
@@ -310,6 +310,10 @@ export interface VouchersTable {
   expires_at: Timestamp;
   status: Generated<VoucherStatus>;
   expired_at: Timestamp | null;
+  /** set together when the bureau revokes the voucher (db/migrations/0012_voucher_revocation.ts) */
+  revoked_at: Timestamp | null;
+  revoked_by: number | null;
+  revocation_reason: string | null;
 }
 
 export interface ReimbursementBatchesTable {
@@ -362,6 +366,7 @@ export const LEDGER_TRANSACTION_KINDS = [
   "voucher_release",
   "voucher_post",
   "voucher_expiry",
+  "voucher_revocation",
   "card_payment",
   "bank_transfer",
   "institution_payout",
@@ -473,7 +478,7 @@ export const ORDER_STATUSES = ["pending", "completed", "cancelled", "expired", "
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 /** "voucher": the vouchers paid the whole price and nothing was due in cash. */
 export type PaymentMethod = "card" | "bank_transfer" | "voucher";
-export type OrderCloseReason = "checkout_expired" | "reservation_lapsed" | "cancelled" | "payment_failed";
+export type OrderCloseReason = "checkout_expired" | "reservation_lapsed" | "cancelled" | "payment_failed" | "voucher_revoked";
 export type ReservationState = "active" | "released" | "converted";
 export type OrderEventKind = "created" | "stripe_session" | "paid" | "payment_failed" | "expired" | "cancelled" | "refunded";
 

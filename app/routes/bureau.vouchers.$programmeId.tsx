@@ -5,13 +5,24 @@ import "~/styles/vouchers.css";
 import { getDb } from "~/db.server";
 import { formatFen, type Locale, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
-import { approveApplication, getProgramme, listApplications, rejectApplication, setProgrammeStatus } from "~/services/vouchers";
+import {
+  approveApplication,
+  getProgramme,
+  listApplications,
+  listIssuedVouchers,
+  rejectApplication,
+  revokeVoucher,
+  setProgrammeStatus,
+} from "~/services/vouchers";
+import { expireSessionsOfClosedOrders } from "~/services/payments/stripe";
+import type { Message } from "~/services/accounts/types";
 import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
 import { ApplicationStatus } from "~/components/vouchers";
 import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 import { ScrollArea } from "~/components/scroll-area";
+import { TextField } from "~/components/form";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
   const t = metaTranslator(matches);
@@ -30,16 +41,38 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const id = programmeId(params.programmeId);
   const programme = await getProgramme(db, id);
   if (!programme || programme.bureauId !== user.organisationId) throw new Response("Not found", { status: 404 });
-  const [pending, decided] = await Promise.all([
+  const search = new URL(request.url).searchParams.get("q")?.trim().slice(0, 100) ?? "";
+  const [pending, decided, vouchers] = await Promise.all([
     listApplications(db, { programmeId: id, status: "pending", limit: 500 }),
     listApplications(db, { programmeId: id, limit: 100 }),
+    listIssuedVouchers(db, id, { search, limit: ISSUED_LIMIT }),
   ]);
   const iso = <T extends { createdAt: Date; decidedAt: Date | null }>(a: T) => ({
     ...a,
     createdAt: a.createdAt.toISOString(),
     decidedAt: a.decidedAt?.toISOString() ?? null,
   });
-  return { programme, pending: pending.map(iso), decided: decided.filter((a) => a.status !== "pending").map(iso) };
+  return {
+    programme,
+    pending: pending.map(iso),
+    decided: decided.filter((a) => a.status !== "pending").map(iso),
+    vouchers: vouchers.map((v) => ({ ...v, revokedAt: v.revokedAt?.toISOString() ?? null })),
+    search,
+  };
+}
+
+const ISSUED_LIMIT = 200;
+
+interface ActionError {
+  applicationId: number | null;
+  voucherId: number | null;
+  error: Message | null;
+  noteError: string | null;
+  reasonError: string | null;
+}
+
+function failed(fields: Partial<ActionError>) {
+  return data<ActionError>({ applicationId: null, voucherId: null, error: null, noteError: null, reasonError: null, ...fields }, { status: 400 });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -52,16 +85,21 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const applicationId = Number(form.get("applicationId"));
   if (intent === "approve") {
     const result = await approveApplication(db, actor, applicationId);
-    if (!result.ok)
-      return data({ applicationId, error: result.formError?.key ?? "vouchers.error.generic", noteError: null }, { status: 400 });
+    if (!result.ok) return failed({ applicationId, error: result.formError ?? { key: "vouchers.error.generic" } });
     return redirect(`/bureau/vouchers/${id}?issued=${encodeURIComponent(result.voucher.serial)}`);
   }
   if (intent === "reject") {
     const result = await rejectApplication(db, actor, { applicationId, note: form.get("note") });
-    if (!result.ok) {
-      return data({ applicationId, error: result.formError?.key ?? null, noteError: result.fieldErrors.note ?? null }, { status: 400 });
-    }
+    if (!result.ok) return failed({ applicationId, error: result.formError ?? null, noteError: result.fieldErrors.note ?? null });
     return redirect(`/bureau/vouchers/${id}?rejected=1`);
+  }
+  if (intent === "revoke") {
+    const voucherId = Number(form.get("voucherId"));
+    const result = await revokeVoucher(db, actor, { voucherId, reason: form.get("reason") });
+    if (!result.ok) return failed({ voucherId, error: result.formError ?? null, reasonError: result.fieldErrors.reason ?? null });
+    await expireSessionsOfClosedOrders(result.cancelledOrders.map((o) => ({ orderId: o.orderId, sessionId: o.stripeSessionId })));
+    const done = new URLSearchParams({ revoked: result.serial, returned: String(result.returnedFen), cancelled: String(result.cancelledOrders.length) });
+    return redirect(`/bureau/vouchers/${id}?${done.toString()}`);
   }
   if (intent === "close" || intent === "open") {
     await setProgrammeStatus(db, actor, id, intent === "close" ? "closed" : "open");
@@ -79,7 +117,7 @@ function percent(bps: number): string {
 }
 
 export default function VoucherProgrammeDetail() {
-  const { programme: p, pending, decided } = useLoaderData<typeof loader>();
+  const { programme: p, pending, decided, vouchers, search: searched } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const [search] = useSearchParams();
@@ -129,9 +167,18 @@ export default function VoucherProgrammeDetail() {
           {t("vouchers.review.issued", { serial: search.get("issued") ?? "" })}
         </p>
       ) : null}
-      {actionData?.error && !pending.some((a) => a.id === actionData.applicationId) ? (
+      {actionData?.error && actionData.voucherId === null && !pending.some((a) => a.id === actionData.applicationId) ? (
         <p className="form-error" role="alert">
-          {t(actionData.error)}
+          {t(actionData.error.key, actionData.error.params)}
+        </p>
+      ) : null}
+      {search.get("revoked") ? (
+        <p className="notice" role="status">
+          {t("vouchers.revoke.done", {
+            serial: search.get("revoked") ?? "",
+            amount: formatFen(Number(search.get("returned") ?? 0), locale),
+            count: Number(search.get("cancelled") ?? 0),
+          })}
         </p>
       ) : null}
       {search.get("rejected") ? (
@@ -203,7 +250,7 @@ export default function VoucherProgrammeDetail() {
                       <td>
                         {failed && actionData?.error ? (
                           <p className="field__error" role="alert">
-                            {t(actionData.error)}
+                            {t(actionData.error.key, actionData.error.params)}
                           </p>
                         ) : null}
                         <div className="voucher-actions">
@@ -248,6 +295,14 @@ export default function VoucherProgrammeDetail() {
         )}
       </section>
 
+      <IssuedVouchers
+        vouchers={vouchers}
+        issued={p.vouchersIssued}
+        searched={searched}
+        failure={actionData?.voucherId ? actionData : null}
+        busy={busy}
+      />
+
       {decided.length > 0 ? (
         <section className="panel panel--spaced" aria-labelledby="decided">
           <h2 id="decided">{t("vouchers.review.decided")}</h2>
@@ -265,5 +320,122 @@ export default function VoucherProgrammeDetail() {
         </section>
       ) : null}
     </div>
+  );
+}
+
+type IssuedRow = ReturnType<typeof useLoaderData<typeof loader>>["vouchers"][number];
+
+/** The programme's vouchers with their balances; an active one can be revoked with a reason the enterprise sees. */
+function IssuedVouchers({
+  vouchers,
+  issued,
+  searched,
+  failure,
+  busy,
+}: {
+  vouchers: IssuedRow[];
+  issued: number;
+  searched: string;
+  failure: { voucherId: number | null; error: Message | null; reasonError: string | null } | null;
+  busy: boolean;
+}) {
+  const t = useT();
+  const locale = useLocale();
+  return (
+    <section className="panel panel--spaced" aria-labelledby="issued">
+      <h2 id="issued">{t("vouchers.issued.title", { count: issued })}</h2>
+      {issued === 0 ? (
+        <p className="empty">{t("vouchers.issued.none")}</p>
+      ) : (
+        <>
+          <Form method="get" role="search" className="voucher-search">
+            <label className="visually-hidden" htmlFor="issued-search">
+              {t("vouchers.issued.search")}
+            </label>
+            <input id="issued-search" type="search" name="q" defaultValue={searched} maxLength={100} placeholder={t("vouchers.issued.search")} />
+            <button type="submit" className="button button--ghost">
+              {t("vouchers.issued.searchSubmit")}
+            </button>
+          </Form>
+          {vouchers.length === 0 ? (
+            <p className="empty">{t("vouchers.issued.noneFound", { search: searched })}</p>
+          ) : (
+            <ScrollArea>
+              <table className="data">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("vouchers.col.serial")}</th>
+                    <th scope="col">{t("vouchers.col.enterprise")}</th>
+                    <th scope="col" className="num">
+                      {t("vouchers.col.available")}
+                    </th>
+                    <th scope="col" className="num">
+                      {t("vouchers.col.held")}
+                    </th>
+                    <th scope="col" className="num">
+                      {t("vouchers.col.redeemed")}
+                    </th>
+                    <th scope="col">{t("vouchers.col.state")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {vouchers.map((v) => {
+                    const failed = failure?.voucherId === v.voucherId ? failure : null;
+                    return (
+                      <tr key={v.voucherId}>
+                        <td className="mono nowrap">{v.serial}</td>
+                        <td className="name-cell">{v.enterpriseName}</td>
+                        <td className="num">{formatFen(v.availableFen, locale)}</td>
+                        <td className="num">{formatFen(v.heldFen, locale)}</td>
+                        <td className="num">{formatFen(v.redeemedFen, locale)}</td>
+                        <td className="voucher-state">
+                          <span className={v.state === "active" ? "tag tag--voucher" : "tag"}>{t(`vouchers.state.${v.state}`)}</span>
+                          {v.revokedAt && v.revocationReason ? (
+                            <>
+                              <br />
+                              <small className="kpi__label">
+                                {t("vouchers.revoke.revokedOn", { date: formatDate(v.revokedAt, locale), reason: v.revocationReason })}
+                              </small>
+                            </>
+                          ) : null}
+                          {failed?.error ? (
+                            <p className="field__error" role="alert">
+                              {t(failed.error.key, failed.error.params)}
+                            </p>
+                          ) : null}
+                          {v.state === "active" ? (
+                            <details className="voucher-revoke" open={failed ? true : undefined}>
+                              <summary className="button button--ghost">{t("vouchers.revoke.open")}</summary>
+                              <Form method="post" className="voucher-revoke__form">
+                                <input type="hidden" name="intent" value="revoke" />
+                                <input type="hidden" name="voucherId" value={v.voucherId} />
+                                <p className="field__hint">{t("vouchers.revoke.warning")}</p>
+                                <TextField
+                                  id={`reason-${v.voucherId}`}
+                                  name="reason"
+                                  label={t("vouchers.revoke.reason")}
+                                  placeholder={t("vouchers.revoke.reasonPlaceholder")}
+                                  maxLength={200}
+                                  required
+                                  error={failed?.reasonError ? t(failed.reasonError) : null}
+                                />
+                                <button type="submit" className="button" disabled={busy}>
+                                  {t("vouchers.revoke.submit")}
+                                </button>
+                              </Form>
+                            </details>
+                          ) : null}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </ScrollArea>
+          )}
+          {vouchers.length >= ISSUED_LIMIT ? <p className="field__hint">{t("vouchers.issued.limited", { count: ISSUED_LIMIT })}</p> : null}
+        </>
+      )}
+    </section>
   );
 }

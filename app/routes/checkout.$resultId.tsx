@@ -232,7 +232,7 @@ function CheckoutForm({ loaded, actionData, submitting }: { loaded: Loaded; acti
                                   <span className="mono">{v.serial}</span> · {formatFen(v.availableFen, locale)}
                                 </span>
                                 <span className="voucher-choices__meta">
-                                  {v.programmeName} · {t("checkout.vouchers.expires", { date: formatDay(v.expiresAt, locale) })}
+                                  {v.programmeName} · {t("checkout.vouchers.expires", { date: formatDay(v.lastValidDay, locale) })}
                                 </span>
                               </span>
                             </label>

@@ -8,9 +8,7 @@ import { getDb } from "~/db.server";
 import { metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { cancelOrder, CheckoutError, checkoutHttpStatus, getOrderDetail } from "~/services/checkout";
-import { orderNo } from "~/services/checkout/rules";
-import { PaymentsError } from "~/services/payments/errors";
-import { expireCheckoutSession, getStripe } from "~/services/payments/stripe";
+import { expireSessionsOfClosedOrders } from "~/services/payments/stripe";
 import { requireUser } from "~/session.server";
 import { idParam } from "~/utils/route-params";
 
@@ -44,15 +42,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (error.kind === "not_found") throw new Response("Not found", { status: 404 });
     return data({ error: { key: error.key, params: error.params } }, { status: checkoutHttpStatus(error) });
   }
-  // Close Stripe's page too, so it cannot be paid after the cancel; a payment that slips through is refunded by the
-  // webhook. Best effort: the order is cancelled either way.
   const order = await db.selectFrom("orders").select("stripe_checkout_session_id").where("id", "=", id).executeTakeFirst();
-  const stripe = getStripe();
-  if (order?.stripe_checkout_session_id && stripe) {
-    await expireCheckoutSession(stripe.client, { sessionId: order.stripe_checkout_session_id, orderId: id }).catch((error: unknown) => {
-      console.error(`order ${orderNo(id)}: Stripe session not expired:`, error instanceof PaymentsError ? error.message : error);
-    });
-  }
+  await expireSessionsOfClosedOrders([{ orderId: id, sessionId: order?.stripe_checkout_session_id ?? null }]);
   return redirect(`/enterprise/orders/${id}?cancelled=1`);
 }
 

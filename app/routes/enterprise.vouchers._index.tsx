@@ -4,6 +4,7 @@ import "~/components/charts/charts.css";
 import "~/styles/vouchers.css";
 import { ErrorSummary, TextAreaField, TextField } from "~/components/form";
 import { getDb } from "~/db.server";
+import { formatDay } from "~/components/checkout/format";
 import { formatFen, type Locale, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import {
@@ -160,7 +161,7 @@ export default function VoucherWallet() {
                     <td className="num">{formatFen(v.heldFen, locale)}</td>
                     <td className="num">{formatFen(v.redeemedFen, locale)}</td>
                     <td>
-                      {formatDate(v.expiresAt, locale)}
+                      {formatDay(v.lastValidDay, locale)}
                       {v.expiresSoon ? (
                         <>
                           {" "}
@@ -170,11 +171,19 @@ export default function VoucherWallet() {
                     </td>
                     <td>
                       <span className={v.state === "active" ? "tag tag--voucher" : "tag"}>{t(`vouchers.state.${v.state}`)}</span>
+                      {v.revocationReason ? (
+                        <>
+                          <br />
+                          <small className="kpi__label">{t("vouchers.wallet.revokedBecause", { reason: v.revocationReason })}</small>
+                        </>
+                      ) : null}
                       {v.returnedFen > 0 ? (
                         <>
                           <br />
                           <small className="kpi__label">
-                            {t("vouchers.wallet.returned", { amount: formatFen(v.returnedFen, locale) })}
+                            {t(v.state === "revoked" ? "vouchers.wallet.returnedRevoked" : "vouchers.wallet.returned", {
+                              amount: formatFen(v.returnedFen, locale),
+                            })}
                           </small>
                         </>
                       ) : null}

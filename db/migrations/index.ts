@@ -10,6 +10,7 @@ import * as m0008 from "./0008_row_rules_in_triggers";
 import * as m0009 from "./0009_institution_payouts";
 import * as m0010 from "./0010_generic_plans_on_hot_path";
 import * as m0011 from "./0011_voucher_balances_by_key";
+import * as m0012 from "./0012_voucher_revocation";
 
 /** Every migration, in order. Listed statically so the bundler, tsx and Vitest all see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   "0009_institution_payouts": m0009,
   "0010_generic_plans_on_hot_path": m0010,
   "0011_voucher_balances_by_key": m0011,
+  "0012_voucher_revocation": m0012,
 };

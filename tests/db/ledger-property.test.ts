@@ -5,15 +5,15 @@ import { env } from "../../app/env.server";
 import type { SessionUser } from "../../app/services/accounts/types";
 import { cancelOrder, CheckoutError, markOrderPaid, refundOrder, startCheckout } from "../../app/services/checkout";
 import { expireVoucher, ledgerCheck } from "../../app/services/ledger";
-import { approveApplication, applyForVoucher } from "../../app/services/vouchers";
+import { approveApplication, applyForVoucher, revokeVoucher } from "../../app/services/vouchers";
 import { makeMember } from "../helpers/catalogue";
 import { describeEachEngine } from "../helpers/db";
 import { asActor, asBuyer, createMarket, listedResult, type Market } from "./checkout-fixtures";
 import { balanceByCode, createTestProgramme, NOW } from "./ledger-fixtures";
 
 // Random sequences of issue, hold (a checkout with a voucher part), post (its payment arrives), release (the buyer
-// cancels), refund and expiry, driven through the services the market runs on — startCheckout, markOrderPaid,
-// cancelOrder, refundOrder, voucher expiry — against a model of what each should do to the money. After every step the
+// cancels), refund, expiry and revocation, driven through the services the market runs on — startCheckout,
+// markOrderPaid, cancelOrder, refundOrder, voucher expiry, revokeVoucher — against a model of what each should do to the money. After every step the
 // database must agree with the model and ledgerCheck must find nothing.
 
 type Action =
@@ -22,7 +22,8 @@ type Action =
   | { type: "post"; order: number }
   | { type: "release"; order: number }
   | { type: "refund"; order: number }
-  | { type: "expire"; voucher: number };
+  | { type: "expire"; voucher: number }
+  | { type: "revoke"; voucher: number };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ type: fc.constant("issue" as const), enterprise: fc.nat(2) }) },
@@ -44,6 +45,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ type: fc.constant("release" as const), order: fc.nat(19) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant("refund" as const), order: fc.nat(19) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant("expire" as const), voucher: fc.nat(9) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("revoke" as const), voucher: fc.nat(9) }) },
 );
 
 const VOUCHER_FEN = 10_000;
@@ -58,6 +60,7 @@ interface ModelVoucher {
   available: number;
   held: number;
   expired: boolean;
+  revoked: boolean;
 }
 interface ModelOrder {
   id: number;
@@ -105,7 +108,7 @@ describeEachEngine("ledger property: random voucher lifecycles through the check
       else expect((outcome as { alreadyDone?: boolean }).alreadyDone, where).toBe(true);
     };
     const backToVoucher = (order: ModelOrder) => {
-      if (order.voucher.expired) model.budget += order.voucherFen;
+      if (order.voucher.expired || order.voucher.revoked) model.budget += order.voucherFen;
       else order.voucher.available += order.voucherFen;
     };
 
@@ -127,7 +130,7 @@ describeEachEngine("ledger property: random voucher lifecycles through the check
         if (model.budget >= VOUCHER_FEN) {
           expect(approved.ok, where).toBe(true);
           if (approved.ok) {
-            model.vouchers.push({ id: approved.voucher.voucherId, owner: enterprise.organisationId, available: VOUCHER_FEN, held: 0, expired: false });
+            model.vouchers.push({ id: approved.voucher.voucherId, owner: enterprise.organisationId, available: VOUCHER_FEN, held: 0, expired: false, revoked: false });
           }
           model.budget -= VOUCHER_FEN;
         } else {
@@ -150,7 +153,7 @@ describeEachEngine("ledger property: random voucher lifecycles through the check
           cardEnabled: true,
         }).catch((e: unknown) => e);
         const allowed =
-          voucher.owner === buyer.organisationId && !voucher.expired && a.amountFen <= Math.min(voucher.available, Math.floor(price / 2));
+          voucher.owner === buyer.organisationId && !voucher.expired && !voucher.revoked && a.amountFen <= Math.min(voucher.available, Math.floor(price / 2));
         if (!allowed) {
           expect(placed, where).toBeInstanceOf(CheckoutError);
           return;
@@ -165,7 +168,7 @@ describeEachEngine("ledger property: random voucher lifecycles through the check
         if (model.vouchers.length === 0) return;
         const voucher = model.vouchers[a.voucher % model.vouchers.length];
         const result = await expireVoucher(database, { voucherId: voucher.id, now: FAR_FUTURE });
-        if (voucher.expired) {
+        if (voucher.expired || voucher.revoked) {
           expect(result, where).toBeNull();
         } else {
           expect(result?.returnedFen, where).toBe(voucher.available);
@@ -173,6 +176,26 @@ describeEachEngine("ledger property: random voucher lifecycles through the check
           voucher.available = 0;
           voucher.expired = true;
         }
+      } else if (a.type === "revoke") {
+        if (model.vouchers.length === 0) return;
+        const voucher = model.vouchers[a.voucher % model.vouchers.length];
+        const result = await revokeVoucher(database, asActor(m.bureau), { voucherId: voucher.id, reason: "抽查未通过" }, NOW);
+        if (voucher.expired || voucher.revoked) {
+          expect(result.ok ? null : result.formError?.key, where).toBe(voucher.expired ? "vouchers.error.voucherExpired" : "vouchers.error.alreadyRevoked");
+          return;
+        }
+        const pending = model.orders.filter((o) => o.voucher === voucher && o.state === "pending");
+        expect(result, where).toEqual({
+          ok: true,
+          serial: expect.any(String),
+          returnedFen: voucher.available + voucher.held,
+          cancelledOrders: pending.map((o) => ({ orderId: o.id, stripeSessionId: null })),
+        });
+        for (const order of pending) order.state = "cancelled";
+        model.budget += voucher.available + voucher.held;
+        voucher.available = 0;
+        voucher.held = 0;
+        voucher.revoked = true;
       } else {
         if (model.orders.length === 0) return;
         const order = model.orders[a.order % model.orders.length];

@@ -292,7 +292,9 @@ describeEachEngine("voucher programmes, applications and issue", (db) => {
       expect(wallet.caps).toEqual([
         { programmeId, programmeName: expect.any(String), yearlyCapFen: 20_000_000, usedFen: 2_500_000, remainingFen: 17_500_000 },
       ]);
-      expect(wallet.vouchers[0]).toMatchObject({ state: "active", expiresSoon: false, expiresAt: voucher.expiresAt });
+      // The programme's last day is the voucher's last valid day; expiresAt is the first moment after it.
+      const { valid_to } = await db().selectFrom("voucher_programmes").select("valid_to").where("id", "=", programmeId).executeTakeFirstOrThrow();
+      expect(wallet.vouchers[0]).toMatchObject({ state: "active", expiresSoon: false, expiresAt: voucher.expiresAt, lastValidDay: valid_to });
       const nearEnd = new Date(voucher.expiresAt.getTime() - 86_400_000);
       expect((await getWallet(db(), enterprise.organisationId, { now: nearEnd })).vouchers[0].expiresSoon).toBe(true);
       const after = await getWallet(db(), enterprise.organisationId, { now: new Date(voucher.expiresAt.getTime() + 1) });

@@ -61,6 +61,7 @@ const zh = {
   "checkout.reason.reservation_lapsed": "保留期已过",
   "checkout.reason.cancelled": "买方取消",
   "checkout.reason.payment_failed": "支付未成功",
+  "checkout.reason.voucher_revoked": "创新券被撤销",
   "checkout.event.created": "提交订单",
   "checkout.event.stripe_session": "进入在线支付",
   "checkout.event.paid": "付款确认，交易完成",
@@ -97,6 +98,7 @@ const zh = {
   "checkout.order.closed.reservation_lapsed": "保留期已过，订单已关闭，成果恢复在售，创新券额度已退回。",
   "checkout.order.closed.cancelled": "订单已取消，创新券额度已退回。",
   "checkout.order.closed.payment_failed": "支付未成功，订单已关闭，创新券额度已退回。",
+  "checkout.order.closed.voucher_revoked": "本订单使用的创新券已被科技局撤销，订单已取消，成果恢复在售。",
   "checkout.order.refunded": "该订单已于 {at} 退款，合同已作废，创新券抵扣部分已退回。",
   "checkout.order.history": "订单记录",
 
@@ -410,6 +412,7 @@ const en: Record<keyof typeof zh, string> = {
   "checkout.reason.reservation_lapsed": "reservation lapsed",
   "checkout.reason.cancelled": "cancelled by the buyer",
   "checkout.reason.payment_failed": "payment did not go through",
+  "checkout.reason.voucher_revoked": "voucher revoked",
   "checkout.event.created": "Order placed",
   "checkout.event.stripe_session": "Online payment started",
   "checkout.event.paid": "Payment confirmed, deal completed",
@@ -446,6 +449,7 @@ const en: Record<keyof typeof zh, string> = {
   "checkout.order.closed.reservation_lapsed": "The reservation lapsed and the order closed; the result is on sale again and the voucher amount was returned.",
   "checkout.order.closed.cancelled": "The order was cancelled; the voucher amount was returned.",
   "checkout.order.closed.payment_failed": "The payment did not go through and the order closed; the voucher amount was returned.",
+  "checkout.order.closed.voucher_revoked": "The bureau revoked the voucher paying for this order, so the order was cancelled; the result is on sale again.",
   "checkout.order.refunded": "This order was refunded on {at}: the contract is void and the voucher part was returned.",
   "checkout.order.history": "History",
 

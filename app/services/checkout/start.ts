@@ -3,7 +3,7 @@ import type { DB, OrderStatus, PaymentMethod, TransferMode } from "../../../db/s
 import { CatalogueError, transition } from "../catalogue/lifecycle";
 import { InsufficientFundsError, lockEnterpriseVouchers } from "../ledger";
 import { computeVoucherPart, quoteVoucherPart, VoucherError, type VoucherQuote } from "../vouchers/voucher-part";
-import { chinaDate } from "../vouchers/validation";
+import { chinaDate, lastValidDay } from "../vouchers/validation";
 import { CheckoutError, violatedConstraint } from "./errors";
 import { assertMode, loadResult, resolveOffer, saleBlock, type Offer, type OfferResult } from "./offer";
 import { closeLockedOrder, completeLockedOrder, lapsedCondition } from "./order-core";
@@ -257,6 +257,8 @@ export interface UsableVoucher {
   programmeName: string;
   availableFen: number;
   expiresAt: Date;
+  /** the last day it can be used, YYYY-MM-DD in China */
+  lastValidDay: string;
 }
 
 export interface CheckoutPreview {
@@ -298,6 +300,7 @@ export async function usableVouchers(db: Kysely<DB>, enterpriseId: number, mode:
     programmeName: r.name,
     availableFen: r.balance,
     expiresAt: r.expires_at,
+    lastValidDay: lastValidDay(r.expires_at),
   }));
 }
 

@@ -203,7 +203,7 @@ const CHECKS: Check[] = [
   {
     name: "vouchers",
     description:
-      "each voucher is issued once for its amount; issued = available + held + redeemed + returned; an expired voucher has nothing available",
+      "each voucher is issued once for its amount; issued = available + held + redeemed + returned; an expired or revoked voucher has nothing available",
     async run(db, limit) {
       const found = await rows<{
         id: number;
@@ -245,7 +245,7 @@ const CHECKS: Check[] = [
                 or av.id is null or hd.id is null
                 or coalesce(m.issued, 0) <> av.balance + hd.balance + coalesce(m.redeemed, 0) + coalesce(m.returned, 0)
                 or coalesce(m.redeemed, 0) < 0 or coalesce(m.returned, 0) < 0
-                or (v.status = 'expired' and av.balance <> 0)
+                or (v.status in ('expired', 'revoked') and av.balance <> 0)
              order by v.id limit ${limit}`,
       );
       return found.map(

@@ -192,6 +192,11 @@ export function isVoucherExpired(v: { status: VoucherStatus; expiresAt: Date }, 
   return v.status === "expired" || v.expiresAt.getTime() <= now.getTime();
 }
 
+/** A voucher that will never pay again (expired or revoked): money coming back to it goes to its programme instead. */
+function isVoucherClosed(v: { status: VoucherStatus; expiresAt: Date }, now: Date): boolean {
+  return v.status === "revoked" || isVoucherExpired(v, now);
+}
+
 /** What an order holds on each voucher right now (non-zero only), by voucher id. */
 export async function outstandingHolds(db: Kysely<DB>, orderId: number): Promise<{ voucherId: number; amountFen: number }[]> {
   assertId(orderId, "orderId");
@@ -226,19 +231,19 @@ async function releaseLocked(
 ): Promise<PostedTransaction | null> {
   const key = input.idempotencyKey ?? `order:${input.orderId}:voucher:${voucher.id}:release`;
   if (outstanding === 0) return findTransactionByKey(trx, key);
-  const expired = isVoucherExpired(voucher, input.now ?? new Date());
+  const closed = isVoucherClosed(voucher, input.now ?? new Date());
   const owner = voucherOwner(voucher);
   const posted = await postTransaction(trx, {
     kind: "voucher_release",
     idempotencyKey: key,
     entries: [
       { account: { owner, purpose: "voucher_held" }, amountFen: outstanding },
-      expired
+      closed
         ? { account: { owner: budgetOwner(voucher), purpose: "programme_budget" }, amountFen: -outstanding }
         : { account: { owner, purpose: "voucher_available" }, amountFen: -outstanding },
     ],
     links: { orderId: input.orderId, voucherId: voucher.id, programmeId: voucher.programmeId },
-    memo: expired ? "voucher expired: released to the programme budget" : null,
+    memo: closed ? `voucher ${voucher.status === "revoked" ? "revoked" : "expired"}: released to the programme budget` : null,
   });
   if (posted.replayed) {
     throw new LedgerError("hold_consumed", `key "${key}" already released an earlier hold; pass a new idempotency key`);
@@ -269,7 +274,7 @@ async function lockOrderHolds(trx: Kysely<DB>, orderId: number): Promise<{ vouch
 /**
  * Expires a voucher whose time has come: its unused available balance returns to the programme's budget and its
  * status becomes expired, in one step. Money still held for pending payments stays held; releasing it later sends it
- * to the budget too. Returns null when the voucher had already expired.
+ * to the budget too. Returns null when the voucher had already expired or was revoked (its money went back then).
  */
 export async function expireVoucher(
   db: Kysely<DB>,
@@ -278,7 +283,7 @@ export async function expireVoucher(
   const now = input.now ?? new Date();
   return inTransaction(db, async (trx) => {
     const voucher = await lockVoucher(trx, input.voucherId, "update");
-    if (voucher.status === "expired") return null;
+    if (voucher.status !== "active") return null;
     if (voucher.expiresAt.getTime() > now.getTime()) {
       throw new LedgerInputError("now", `voucher ${voucher.serial} expires at ${voucher.expiresAt.toISOString()}, not yet`);
     }
@@ -301,6 +306,48 @@ export async function expireVoucher(
       });
     }
     await trx.updateTable("vouchers").set({ status: "expired", expired_at: now }).where("id", "=", voucher.id).execute();
+    return { voucherId: voucher.id, serial: voucher.serial, returnedFen, transaction };
+  });
+}
+
+/**
+ * Revokes an active voucher (a bureau's decision, recorded by the caller): its unused available balance returns to the
+ * programme's budget and its status becomes revoked, in the caller's transaction. Money held for pending payments
+ * stays held: the caller closes those orders first, or their release later sends it to the budget. Returns null, with
+ * nothing changed, when the voucher is not active.
+ */
+export async function postVoucherRevocation(
+  db: Kysely<DB>,
+  input: { voucherId: number; actorUserId: number; reason: string; now?: Date },
+): Promise<{ voucherId: number; serial: string; returnedFen: number; transaction: PostedTransaction | null } | null> {
+  assertId(input.actorUserId, "actorUserId");
+  if (typeof input.reason !== "string" || input.reason.trim() === "") throw new LedgerInputError("reason", "is required");
+  const now = input.now ?? new Date();
+  return inTransaction(db, async (trx) => {
+    const voucher = await lockVoucher(trx, input.voucherId, "update");
+    if (voucher.status !== "active") return null;
+    const owner = voucherOwner(voucher);
+    const available = await findAccount(trx, owner, "voucher_available");
+    const returnedFen = available && available.balanceFen > 0 ? available.balanceFen : 0;
+    let transaction: PostedTransaction | null = null;
+    if (available && returnedFen > 0) {
+      const [budget] = await ensureAccounts(trx, [{ owner: budgetOwner(voucher), purpose: "programme_budget" }]);
+      transaction = await postTransaction(trx, {
+        kind: "voucher_revocation",
+        idempotencyKey: `voucher:${voucher.id}:revocation`,
+        entries: [
+          { accountId: available.id, amountFen: returnedFen },
+          { accountId: budget, amountFen: -returnedFen },
+        ],
+        links: { voucherId: voucher.id, programmeId: voucher.programmeId },
+        memo: input.reason.trim(),
+      });
+    }
+    await trx
+      .updateTable("vouchers")
+      .set({ status: "revoked", revoked_at: now, revoked_by: input.actorUserId, revocation_reason: input.reason.trim() })
+      .where("id", "=", voucher.id)
+      .execute();
     return { voucherId: voucher.id, serial: voucher.serial, returnedFen, transaction };
   });
 }

@@ -1,5 +1,6 @@
 import Stripe from "stripe";
 import { env } from "../../env.server";
+import { orderNo } from "../checkout/rules";
 import { PaymentsError } from "./errors";
 
 // The market's calls to Stripe: a client from the environment (or stripe-mock in tests), the Checkout Session for an
@@ -289,6 +290,22 @@ export async function expireCheckoutSession(stripe: Stripe, input: { sessionId: 
     await stripe.checkout.sessions.expire(input.sessionId, {}, { idempotencyKey: expireIdempotencyKey(input.orderId) });
   } catch (error) {
     throw toPaymentsError(error, `expiring checkout session ${input.sessionId} of order ${input.orderId}`);
+  }
+}
+
+/**
+ * After orders closed on our side (cancelled by the buyer, or because the bureau revoked their voucher), expires
+ * their open Checkout Sessions so Stripe's page cannot take a payment any more. Best effort, after the orders' commit:
+ * failures are logged, and a payment that slips through is refunded by the webhook.
+ */
+export async function expireSessionsOfClosedOrders(orders: readonly { orderId: number; sessionId: string | null }[]): Promise<void> {
+  const stripe = getStripe();
+  if (!stripe) return;
+  for (const { orderId, sessionId } of orders) {
+    if (!sessionId) continue;
+    await expireCheckoutSession(stripe.client, { sessionId, orderId }).catch((error: unknown) => {
+      console.error(`order ${orderNo(orderId)}: Stripe session not expired:`, error instanceof PaymentsError ? error.message : error);
+    });
   }
 }
 

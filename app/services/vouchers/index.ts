@@ -4,6 +4,7 @@ export * from "./applications";
 export * from "./expiry";
 export * from "./programmes";
 export * from "./reimbursement";
+export * from "./revocation";
 export * from "./voucher-part";
 export * from "./wallet";
-export { chinaDate, endOfChinaDay } from "./validation";
+export { chinaDate, endOfChinaDay, lastValidDay } from "./validation";

@@ -5,6 +5,7 @@ import type { Rejected } from "../accounts/types";
 import { postProgrammeFunding } from "../ledger";
 import { PROGRAMME_FIELDS, type SameKeys } from "./form-fields";
 import { uniqueViolation } from "../accounts/validation";
+import { voucherState, type WalletVoucherState } from "./wallet";
 import { calendarDate, chinaDate, fieldErrorsFrom, percentAsBps, requiredText, yuanAmount } from "./validation";
 
 /** The purchase kinds a programme may cover, grouped as the bureau thinks of them. */
@@ -265,5 +266,74 @@ export async function openProgrammesFor(db: Kysely<DB>, enterpriseId: number, no
     ...p,
     pendingApplicationId: pending.find((a) => a.programme_id === p.id)?.id ?? null,
     myVouchers: Number(mine.find((m) => m.programme_id === p.id)?.n ?? 0),
+  }));
+}
+
+export interface IssuedVoucherRow {
+  voucherId: number;
+  serial: string;
+  enterpriseName: string;
+  amountFen: number;
+  availableFen: number;
+  heldFen: number;
+  /** redeemed into purchases, net of refunds */
+  redeemedFen: number;
+  /** as the enterprise's wallet shows it: active, used up, expired (also before the expiry job ran) or revoked */
+  state: WalletVoucherState;
+  revokedAt: Date | null;
+  revocationReason: string | null;
+}
+
+/**
+ * A programme's issued vouchers with their balances from the ledger, for the bureau: active ones first, then by serial.
+ * `search` matches the serial or the enterprise's name.
+ */
+export async function listIssuedVouchers(
+  db: Kysely<DB>,
+  programmeId: number,
+  options: { search?: string; limit?: number; now?: Date } = {},
+): Promise<IssuedVoucherRow[]> {
+  const now = options.now ?? new Date();
+  let query = db
+    .selectFrom("vouchers as v")
+    .innerJoin("organisations as o", "o.id", "v.enterprise_id")
+    .leftJoin("ledger_accounts as av", (join) => join.onRef("av.voucher_id", "=", "v.id").on("av.purpose", "=", "voucher_available"))
+    .leftJoin("ledger_accounts as hd", (join) => join.onRef("hd.voucher_id", "=", "v.id").on("hd.purpose", "=", "voucher_held"))
+    .select([
+      "v.id",
+      "v.serial",
+      "o.name",
+      "v.amount_fen",
+      "v.status",
+      "v.expires_at",
+      "v.revoked_at",
+      "v.revocation_reason",
+      sql<number>`coalesce(av.balance, 0)`.as("available"),
+      sql<number>`coalesce(hd.balance, 0)`.as("held"),
+      sql<number>`coalesce((select -sum(e.amount) from ledger_transactions t
+                              join ledger_entries e on e.transaction_id = t.id
+                              join ledger_accounts a on a.id = e.account_id
+                             where t.voucher_id = v.id and a.purpose = 'voucher_reimbursable'), 0)::bigint`.as("redeemed"),
+    ])
+    .where("v.programme_id", "=", programmeId)
+    .orderBy(sql`v.status <> 'active'`)
+    .orderBy("v.serial")
+    .limit(options.limit ?? 200);
+  const search = options.search?.trim();
+  if (search) {
+    const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) => eb.or([eb("v.serial", "ilike", pattern), eb("o.name", "ilike", pattern)]));
+  }
+  return (await query.execute()).map((r) => ({
+    voucherId: r.id,
+    serial: r.serial,
+    enterpriseName: r.name,
+    amountFen: r.amount_fen,
+    availableFen: r.available,
+    heldFen: r.held,
+    redeemedFen: r.redeemed,
+    state: voucherState({ status: r.status, expiresAt: r.expires_at, availableFen: r.available, heldFen: r.held }, now),
+    revokedAt: r.revoked_at,
+    revocationReason: r.revocation_reason,
   }));
 }

@@ -73,6 +73,11 @@ export function chinaDate(now: Date): string {
   return new Date(now.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10);
 }
 
+/** The last day (China time) a voucher can be used: its expiry is the first moment of the day after. */
+export function lastValidDay(expiresAt: Date): string {
+  return chinaDate(new Date(expiresAt.getTime() - 1));
+}
+
 /** The moment a programme's last valid day ends: midnight after valid_to, China time. */
 export function endOfChinaDay(date: string): Date {
   return new Date(new Date(`${date}T00:00:00+08:00`).getTime() + 24 * 60 * 60 * 1000);

@@ -122,7 +122,7 @@ export interface VoucherQuote extends VoucherPart {
 
 /**
  * The voucher part of a purchase, computed on the server from the ledger's balances, for showing before paying.
- * Throws VoucherError (nothing changes) for vouchers that are not the buyer's, expired, not yet valid, used up, from
+ * Throws VoucherError (nothing changes) for vouchers that are not the buyer's, revoked, expired, not yet valid, used up, from
  * different programmes, or from a programme that does not cover this kind of purchase.
  */
 export async function quoteVoucherPart(db: Kysely<DB>, input: VoucherQuoteInput): Promise<VoucherQuote> {
@@ -163,6 +163,7 @@ export async function quoteVoucherPart(db: Kysely<DB>, input: VoucherQuoteInput)
   if (rows.some((r) => r.programme_id !== programmeId)) throw new VoucherError("vouchers.error.mixedProgrammes", "vouchers");
   const today = chinaDate(now);
   for (const r of rows) {
+    if (r.status === "revoked") throw new VoucherError("vouchers.error.voucherRevoked", "vouchers", { serial: r.serial });
     if (isVoucherExpired({ status: r.status, expiresAt: r.expires_at }, now)) {
       throw new VoucherError("vouchers.error.voucherExpired", "vouchers", { serial: r.serial });
     }

@@ -1,12 +1,13 @@
 import { sql, type Kysely } from "kysely";
-import type { DB, LedgerTransactionKind } from "../../../db/schema";
+import type { DB, LedgerTransactionKind, VoucherStatus } from "../../../db/schema";
 import { isVoucherExpired } from "../ledger";
+import { lastValidDay } from "./validation";
 import { capUsedFen } from "./voucher-part";
 
 // The enterprise's voucher wallet, read straight from the ledger: what each voucher can still pay, what is held for
 // pending payments, what was redeemed or returned, and every movement.
 
-export type WalletVoucherState = "active" | "used_up" | "expired";
+export type WalletVoucherState = "active" | "used_up" | "expired" | "revoked";
 
 export interface WalletVoucher {
   voucherId: number;
@@ -19,11 +20,15 @@ export interface WalletVoucher {
   availableFen: number;
   heldFen: number;
   redeemedFen: number;
-  /** returned to the programme at expiry */
+  /** returned to the programme at expiry or revocation */
   returnedFen: number;
   issuedAt: Date;
   expiresAt: Date;
+  /** the last day it can be used, YYYY-MM-DD in China */
+  lastValidDay: string;
   state: WalletVoucherState;
+  /** why the bureau revoked it (state "revoked") */
+  revocationReason: string | null;
   /** active and expiring within 30 days */
   expiresSoon: boolean;
 }
@@ -65,6 +70,16 @@ export interface Wallet {
 
 const SOON_MS = 30 * 24 * 60 * 60 * 1000;
 
+/** What a voucher can do now, from its status, expiry and balances. */
+export function voucherState(
+  v: { status: VoucherStatus; expiresAt: Date; availableFen: number; heldFen: number },
+  now: Date,
+): WalletVoucherState {
+  if (v.status === "revoked") return "revoked";
+  if (isVoucherExpired(v, now)) return "expired";
+  return v.availableFen === 0 && v.heldFen === 0 ? "used_up" : "active";
+}
+
 export async function getWallet(
   db: Kysely<DB>,
   enterpriseId: number,
@@ -83,14 +98,15 @@ export async function getWallet(
       amount_fen: number;
       issued_at: Date;
       expires_at: Date;
-      status: "active" | "expired";
+      status: VoucherStatus;
+      revocation_reason: string | null;
       available: number;
       held: number;
       redeemed: number;
       returned: number;
     }>`
       select v.id, v.serial, v.programme_id, p.name as programme_name, p.year as programme_year, p.coverage_bps,
-             p.yearly_cap_fen, v.amount_fen, v.issued_at, v.expires_at, v.status,
+             p.yearly_cap_fen, v.amount_fen, v.issued_at, v.expires_at, v.status, v.revocation_reason,
              coalesce(av.balance, 0) as available, coalesce(hd.balance, 0) as held,
              coalesce((select -sum(e.amount) from ledger_transactions t
                          join ledger_entries e on e.transaction_id = t.id
@@ -105,7 +121,7 @@ export async function getWallet(
         left join ledger_accounts av on av.voucher_id = v.id and av.purpose = 'voucher_available'
         left join ledger_accounts hd on hd.voucher_id = v.id and hd.purpose = 'voucher_held'
        where v.enterprise_id = ${enterpriseId}
-       order by (v.status = 'expired'), v.expires_at, v.id`.execute(db)
+       order by (v.status <> 'active'), v.expires_at, v.id`.execute(db)
   ).rows;
 
   const serials = new Map(vouchers.map((v) => [v.id, v.serial]));
@@ -158,8 +174,7 @@ export async function getWallet(
   );
 
   const walletVouchers: WalletVoucher[] = vouchers.map((v) => {
-    const expired = isVoucherExpired({ status: v.status, expiresAt: v.expires_at }, now);
-    const state: WalletVoucherState = expired ? "expired" : v.available === 0 && v.held === 0 ? "used_up" : "active";
+    const state = voucherState({ status: v.status, expiresAt: v.expires_at, availableFen: v.available, heldFen: v.held }, now);
     return {
       voucherId: v.id,
       serial: v.serial,
@@ -169,13 +184,15 @@ export async function getWallet(
       coverageBps: v.coverage_bps,
       amountFen: v.amount_fen,
       // A voucher past its expiry is shown with nothing to spend even before the expiry job has moved its money.
-      availableFen: expired ? 0 : v.available,
+      availableFen: state === "expired" ? 0 : v.available,
       heldFen: v.held,
       redeemedFen: v.redeemed,
       returnedFen: v.returned,
       issuedAt: v.issued_at,
       expiresAt: v.expires_at,
+      lastValidDay: lastValidDay(v.expires_at),
       state,
+      revocationReason: v.revocation_reason,
       expiresSoon: state === "active" && v.expires_at.getTime() - now.getTime() < SOON_MS,
     };
   });
