@@ -7,7 +7,8 @@ import { startProductionServer, type RunningServer } from "../helpers/server";
 // A deal closed the way people close it, in a real browser against the production build on a fresh seeded market: the
 // demo enterprise, on a phone, buys a licence with its innovation voucher plus a bank transfer; the operator confirms
 // the money on the bank statement; the buyer's receipt then shows the registered contract, and so does the bureau's
-// registry. A negotiable listing goes inquiry → quote → accepted quote → checkout. Every page on the way is checked like the sweeps' pages (no browser error, no overflow, WCAG 2.1 AA).
+// registry. A negotiable listing goes inquiry → quote → accepted quote → checkout. The bureau revokes a voucher and
+// the enterprise's wallet shows it. Every page on the way is checked like the sweeps' pages (no browser error, no overflow, WCAG 2.1 AA).
 
 const STEP_TIMEOUT = 20_000;
 const [CHINESE] = BROWSER_PROFILES;
@@ -169,6 +170,49 @@ describe.skipIf(skip)("e2e purchase", () => {
     expect(fenOf(await buyer.page.locator(".money dt:has-text('成交价') + dd").innerText())).toBe(12_345_600);
 
     for (const { context } of [seller, buyer]) await context.close();
+    expect(problems).toEqual([]);
+  }, 180_000);
+
+  // Last: it takes the demo enterprise's voucher away.
+  it("the bureau revokes a voucher with a reason, and the enterprise's wallet shows it revoked with nothing left to spend", async () => {
+    const problems: string[] = [];
+    const enterprise = await openCheckedPage(browser!, server!.url, CHINESE, PHONE, problems, STEP_TIMEOUT);
+    await logIn(enterprise.page, "enterprise@demo.cn");
+    await enterprise.page.goto("/enterprise/vouchers");
+    await enterprise.settle();
+    const serial = (await enterprise.page.getByRole("region", { name: "我持有的创新券" }).locator("tbody tr td.mono").first().innerText()).trim();
+    expect(serial).toMatch(/^CXQ-\d{4}-\d{6}$/);
+
+    const bureau = await openCheckedPage(browser!, server!.url, CHINESE, DESKTOP, problems, STEP_TIMEOUT);
+    await logIn(bureau.page, "bureau@demo.cn");
+    await bureau.page.goto("/bureau/vouchers");
+    await bureau.settle();
+    const programmes = await bureau.page
+      .locator('main a[href^="/bureau/vouchers/"]')
+      .evaluateAll((links) => links.map((a) => a.getAttribute("href") ?? "").filter((href) => /^\/bureau\/vouchers\/\d+$/.test(href)));
+    expect(programmes.length).toBeGreaterThan(0);
+    await bureau.page.goto(programmes[0]);
+    await bureau.settle();
+    await bureau.page.getByRole("searchbox", { name: "券号或企业名称" }).fill(serial);
+    await bureau.page.getByRole("button", { name: "查找" }).click();
+    await bureau.page.waitForURL(/\?q=/);
+    await bureau.settle();
+    const row = bureau.page.getByRole("region", { name: /已发放的创新券/ }).locator("tbody tr", { hasText: serial });
+    await expect.poll(() => row.count()).toBe(1);
+    await row.getByText("撤销", { exact: true }).click();
+    await row.getByLabel(/撤销原因/).fill("抽查发现与卖方存在关联关系");
+    await row.getByRole("button", { name: "确认撤销" }).click();
+    await bureau.page.waitForURL(/revoked=/);
+    await bureau.settle();
+    expect(await bureau.page.locator(".notice[role=status]").innerText()).toContain(`已撤销创新券 ${serial}`);
+
+    await enterprise.page.reload();
+    await enterprise.settle();
+    const mine = enterprise.page.getByRole("region", { name: "我持有的创新券" }).locator("tbody tr", { hasText: serial });
+    expect(await mine.innerText()).toMatch(/已撤销[\s\S]*撤销原因：抽查发现与卖方存在关联关系/);
+    expect(fenOf(await enterprise.page.locator(".kpi", { hasText: "可用余额" }).locator(".kpi__value").innerText())).toBe(0);
+
+    for (const { context } of [enterprise, bureau]) await context.close();
     expect(problems).toEqual([]);
   }, 180_000);
 });
