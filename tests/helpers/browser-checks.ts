@@ -2,8 +2,9 @@ import axe from "axe-core";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 
 // What every page must pass in a real browser, whoever opens it: it hydrates as the server rendered it (no console
-// error, no uncaught error), it is no wider than the window, no amount of money breaks over lines, and axe finds
-// nothing against WCAG 2.1 A and AA (contrast, names, labels, keyboard access to what scrolls).
+// error, no uncaught error), it is no wider than the window, no amount of money breaks over lines, the header's account
+// buttons stay beside the brand, and axe finds nothing against WCAG 2.1 A and AA (contrast, names, labels, keyboard
+// access to what scrolls).
 
 /** A Chinese browser in China and an English one elsewhere: server-rendered dates and numbers must not change. */
 export const BROWSER_PROFILES = [
@@ -54,6 +55,13 @@ export async function openCheckedPage(
         .map((dd) => dd.textContent ?? ""),
     );
     for (const amount of broken) problems.push(`${where()}: the amount ${amount} breaks over lines`);
+    // The header keeps the account buttons beside the brand (the menu is the only second row), whatever the language.
+    const headerRows = await page.evaluate(() => {
+      const brand = document.querySelector(".site-header .brand");
+      const actions = document.querySelector(".site-header__actions");
+      return brand && actions ? Math.abs(brand.getBoundingClientRect().top - actions.getBoundingClientRect().top) > 8 : false;
+    });
+    if (headerRows) problems.push(`${where()}: the header's account buttons wrap below the brand`);
     for (const violation of await accessibilityViolations(page)) problems.push(`${where()}: ${violation}`);
   };
   return { context, page, where, settle };
