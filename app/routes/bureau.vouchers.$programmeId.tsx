@@ -230,7 +230,15 @@ export default function VoucherProgrammeDetail() {
                   const noteId = `note-${a.id}`;
                   return (
                     <tr key={a.id}>
-                      <td>{a.enterpriseName}</td>
+                      <td>
+                        {a.enterpriseName}
+                        {a.enterpriseRevokedVouchers > 0 ? (
+                          <>
+                            <br />
+                            <small className="tag tag--alert">{t("vouchers.review.revokedBefore", { count: a.enterpriseRevokedVouchers })}</small>
+                          </>
+                        ) : null}
+                      </td>
                       <td>{a.purpose}</td>
                       <td>
                         {a.contactName}

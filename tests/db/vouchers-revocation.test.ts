@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import type { SessionUser } from "../../app/services/accounts/types";
 import { CheckoutError, markOrderPaid, refundOrder, startCheckout } from "../../app/services/checkout";
 import { ledgerCheck, postVoucherRevocation } from "../../app/services/ledger";
-import { capUsedFen, getWallet, listIssuedVouchers, revokeVoucher } from "../../app/services/vouchers";
+import { applyForVoucher, capUsedFen, getWallet, listApplications, listIssuedVouchers, revokeVoucher } from "../../app/services/vouchers";
 import type { Database } from "../../db/client";
 import { makeMember } from "../helpers/catalogue";
 import { createTestDatabase, describeEachEngine, testEngines, type TestDatabase } from "../helpers/db";
@@ -236,6 +236,25 @@ describeEachEngine("voucher revocation", (db) => {
       code: "LG002",
     });
     await expect(sql`update vouchers set revocation_reason = '改写原因' where id = ${id}`.execute(db())).rejects.toMatchObject({ code: "LG002" });
+  });
+
+  it("an enterprise that had a voucher revoked may apply again, and the bureau sees the revocation beside its application", async () => {
+    const buyer = await makeMember(db(), "enterprise");
+    const voucher = await voucherFor(db(), m, buyer);
+    await revokeVoucher(db(), asActor(m.bureau), { voucherId: voucher.voucherId, reason: "关联交易" });
+    const applied = await applyForVoucher(db(), asActor(buyer), {
+      programmeId: String(m.programmeId),
+      purpose: "整改后重新申请",
+      contactName: "李",
+      contactPhone: "0379-6000 0000",
+    });
+    expect(applied.ok).toBe(true);
+    const pending = await listApplications(db(), { programmeId: m.programmeId, enterpriseId: buyer.organisationId, status: "pending" });
+    expect(pending.map((a) => a.enterpriseRevokedVouchers)).toEqual([1]);
+    const other = await makeMember(db(), "enterprise");
+    await voucherFor(db(), m, other);
+    const others = await listApplications(db(), { programmeId: m.programmeId, enterpriseId: other.organisationId });
+    expect(others.map((a) => a.enterpriseRevokedVouchers)).toEqual([0]);
   });
 
   it("lists a programme's vouchers with their balances for the bureau, found by serial or enterprise", async () => {

@@ -231,6 +231,8 @@ export interface ApplicationRow {
   voucherSerial: string | null;
   /** what the enterprise already holds from this programme (issued amounts), to judge against the yearly cap */
   enterpriseIssuedFen: number;
+  /** vouchers of the enterprise the bureau revoked, in any programme: worth a look before issuing another */
+  enterpriseRevokedVouchers: number;
 }
 
 export async function listApplications(
@@ -261,6 +263,7 @@ export async function listApplications(
       "v.serial",
       sql<number>`(select coalesce(sum(w.amount_fen), 0)::bigint from vouchers w
                     where w.enterprise_id = a.enterprise_id and w.programme_id = a.programme_id)`.as("issued"),
+      sql<number>`(select count(*)::int from vouchers w where w.enterprise_id = a.enterprise_id and w.status = 'revoked')`.as("revoked"),
     ])
     .orderBy("a.created_at", "desc")
     .orderBy("a.id", "desc")
@@ -286,5 +289,6 @@ export async function listApplications(
     decidedAt: r.decided_at,
     voucherSerial: r.serial,
     enterpriseIssuedFen: r.issued,
+    enterpriseRevokedVouchers: r.revoked,
   }));
 }
