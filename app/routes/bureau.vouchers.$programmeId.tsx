@@ -368,82 +368,78 @@ function IssuedVouchers({
           {vouchers.length === 0 ? (
             <p className="empty">{t("vouchers.issued.noneFound", { search: searched })}</p>
           ) : (
-            <ScrollArea>
-              <table className="data">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("vouchers.col.serial")}</th>
-                    <th scope="col">{t("vouchers.col.enterprise")}</th>
-                    <th scope="col" className="num">
-                      {t("vouchers.col.available")}
-                    </th>
-                    <th scope="col" className="num">
-                      {t("vouchers.col.held")}
-                    </th>
-                    <th scope="col" className="num">
-                      {t("vouchers.col.redeemed")}
-                    </th>
-                    <th scope="col">{t("vouchers.col.state")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {vouchers.map((v) => {
-                    const failed = failure?.voucherId === v.voucherId ? failure : null;
-                    return (
-                      <tr key={v.voucherId}>
-                        <td className="mono nowrap">{v.serial}</td>
-                        <td className="name-cell">{v.enterpriseName}</td>
-                        <td className="num">{formatFen(v.availableFen, locale)}</td>
-                        <td className="num">{formatFen(v.heldFen, locale)}</td>
-                        <td className="num">{formatFen(v.redeemedFen, locale)}</td>
-                        <td className="voucher-state">
-                          <span className={v.state === "active" ? "tag tag--voucher" : "tag"}>{t(`vouchers.state.${v.state}`)}</span>
-                          {v.revokedAt && v.revocationReason ? (
-                            <>
-                              <br />
-                              <small className="kpi__label">
-                                {t("vouchers.revoke.revokedOn", { date: formatDate(v.revokedAt, locale), reason: v.revocationReason })}
-                              </small>
-                            </>
-                          ) : null}
-                          {failed?.error ? (
-                            <p className="field__error" role="alert">
-                              {t(failed.error.key, failed.error.params)}
-                            </p>
-                          ) : null}
-                          {v.state === "active" ? (
-                            <details className="voucher-revoke" open={failed ? true : undefined}>
-                              <summary className="button button--ghost">{t("vouchers.revoke.open")}</summary>
-                              <Form method="post" className="voucher-revoke__form">
-                                <input type="hidden" name="intent" value="revoke" />
-                                <input type="hidden" name="voucherId" value={v.voucherId} />
-                                <p className="field__hint">{t("vouchers.revoke.warning")}</p>
-                                <TextField
-                                  id={`reason-${v.voucherId}`}
-                                  name="reason"
-                                  label={t("vouchers.revoke.reason")}
-                                  placeholder={t("vouchers.revoke.reasonPlaceholder")}
-                                  maxLength={200}
-                                  required
-                                  error={failed?.reasonError ? t(failed.reasonError) : null}
-                                />
-                                <button type="submit" className="button" disabled={busy}>
-                                  {t("vouchers.revoke.submit")}
-                                </button>
-                              </Form>
-                            </details>
-                          ) : null}
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </ScrollArea>
+            <DataTable
+              rows={vouchers}
+              rowKey={(v) => v.voucherId}
+              columns={[
+                { header: t("vouchers.col.serial"), className: "mono nowrap", cell: (v) => v.serial },
+                { header: t("vouchers.col.enterprise"), className: "name-cell", cell: (v) => v.enterpriseName },
+                { header: t("vouchers.col.available"), numeric: true, cell: (v) => formatFen(v.availableFen, locale) },
+                { header: t("vouchers.col.held"), numeric: true, cell: (v) => formatFen(v.heldFen, locale) },
+                { header: t("vouchers.col.redeemed"), numeric: true, cell: (v) => formatFen(v.redeemedFen, locale) },
+                {
+                  header: t("vouchers.col.state"),
+                  className: "voucher-state",
+                  cell: (v) => <IssuedVoucherState voucher={v} failure={failure?.voucherId === v.voucherId ? failure : null} busy={busy} />,
+                },
+              ]}
+            />
           )}
           {vouchers.length >= ISSUED_LIMIT ? <p className="field__hint">{t("vouchers.issued.limited", { count: ISSUED_LIMIT })}</p> : null}
         </>
       )}
     </section>
+  );
+}
+
+/** A voucher's state, why and when it was revoked, and for an active one the revoke form (reason required). */
+function IssuedVoucherState({
+  voucher: v,
+  failure,
+  busy,
+}: {
+  voucher: IssuedRow;
+  failure: { error: Message | null; reasonError: string | null } | null;
+  busy: boolean;
+}) {
+  const t = useT();
+  const locale = useLocale();
+  return (
+    <>
+      <span className={v.state === "active" ? "tag tag--voucher" : "tag"}>{t(`vouchers.state.${v.state}`)}</span>
+      {v.revokedAt && v.revocationReason ? (
+        <>
+          <br />
+          <small className="kpi__label">{t("vouchers.revoke.revokedOn", { date: formatDate(v.revokedAt, locale), reason: v.revocationReason })}</small>
+        </>
+      ) : null}
+      {failure?.error ? (
+        <p className="field__error" role="alert">
+          {t(failure.error.key, failure.error.params)}
+        </p>
+      ) : null}
+      {v.state === "active" ? (
+        <details className="voucher-revoke" open={failure ? true : undefined}>
+          <summary className="button button--ghost">{t("vouchers.revoke.open")}</summary>
+          <Form method="post" className="voucher-revoke__form">
+            <input type="hidden" name="intent" value="revoke" />
+            <input type="hidden" name="voucherId" value={v.voucherId} />
+            <p className="field__hint">{t("vouchers.revoke.warning")}</p>
+            <TextField
+              id={`reason-${v.voucherId}`}
+              name="reason"
+              label={t("vouchers.revoke.reason")}
+              placeholder={t("vouchers.revoke.reasonPlaceholder")}
+              maxLength={200}
+              required
+              error={failure?.reasonError ? t(failure.reasonError) : null}
+            />
+            <button type="submit" className="button" disabled={busy}>
+              {t("vouchers.revoke.submit")}
+            </button>
+          </Form>
+        </details>
+      ) : null}
+    </>
   );
 }

@@ -4,9 +4,8 @@ import { type Kysely, sql } from "kysely";
 // back to the programme at once, as at expiry, under its own ledger kind; money held by pending orders goes back when
 // those orders close, and a revoked voucher never pays again. Revocation is final and says who, when and why.
 
-const GUARD = `
-    create or replace function vouchers_before_update() returns trigger language plpgsql as $$
-    begin
+// The voucher guard of 0004 (identity fixed, an expired voucher stays expired), kept as it was…
+const GUARD_0004 = `
       if (new.id, new.serial, new.programme_id, new.enterprise_id, new.application_id, new.amount_fen, new.issued_at,
           new.expires_at) is distinct from (old.id, old.serial, old.programme_id, old.enterprise_id, old.application_id,
           old.amount_fen, old.issued_at, old.expires_at) then
@@ -14,28 +13,22 @@ const GUARD = `
       end if;
       if old.status = 'expired' and new.status <> 'expired' then
         raise exception 'voucher %: an expired voucher cannot be reactivated', old.serial using errcode = 'LG002';
-      end if;
+      end if;`;
+
+// …and what revocation adds: a revoked voucher never changes again, and its who, when and why are written only by
+// the revocation itself.
+const REVOCATION_GUARD = `
       if old.status = 'revoked' and new is distinct from old then
         raise exception 'voucher %: a revoked voucher cannot change', old.serial using errcode = 'LG002';
       end if;
       if (new.revoked_at, new.revoked_by, new.revocation_reason) is distinct from (old.revoked_at, old.revoked_by, old.revocation_reason)
          and not (old.status = 'active' and new.status = 'revoked') then
         raise exception 'voucher %: a revocation is recorded only when the voucher is revoked', old.serial using errcode = 'LG002';
-      end if;
-      return new;
-    end $$;`;
+      end if;`;
 
-const GUARD_BEFORE = `
+const guard = (rules: string) => `
     create or replace function vouchers_before_update() returns trigger language plpgsql as $$
-    begin
-      if (new.id, new.serial, new.programme_id, new.enterprise_id, new.application_id, new.amount_fen, new.issued_at,
-          new.expires_at) is distinct from (old.id, old.serial, old.programme_id, old.enterprise_id, old.application_id,
-          old.amount_fen, old.issued_at, old.expires_at) then
-        raise exception 'voucher %: only its status may change', old.serial using errcode = 'LG002';
-      end if;
-      if old.status = 'expired' and new.status <> 'expired' then
-        raise exception 'voucher %: an expired voucher cannot be reactivated', old.serial using errcode = 'LG002';
-      end if;
+    begin${rules}
       return new;
     end $$;`;
 
@@ -69,7 +62,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       add constraint vouchers_revoked check ((status = 'revoked') = (revoked_at is not null and revocation_reason is not null)),
       add constraint vouchers_revocation_reason_check
         check (revocation_reason is null or length(btrim(revocation_reason)) between 1 and 200);
-    ${GUARD}
+    ${guard(GUARD_0004 + REVOCATION_GUARD)}
   `).execute(db);
   for (const [signature, from, to] of EDITS) await edit(db, signature, from, to);
 }
@@ -77,7 +70,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const [signature, from, to] of EDITS) await edit(db, signature, to, from);
   await sql.raw(`
-    ${GUARD_BEFORE}
+    ${guard(GUARD_0004)}
     alter table vouchers
       drop constraint vouchers_revocation_reason_check,
       drop constraint vouchers_revoked,

@@ -5,6 +5,7 @@ import { CheckoutError, markOrderPaid, refundOrder, startCheckout } from "../../
 import { ledgerCheck, postVoucherRevocation } from "../../app/services/ledger";
 import { applyForVoucher, capUsedFen, getWallet, listApplications, listIssuedVouchers, revokeVoucher } from "../../app/services/vouchers";
 import type { Database } from "../../db/client";
+import type { TransferMode } from "../../db/schema";
 import { makeMember } from "../helpers/catalogue";
 import { createTestDatabase, describeEachEngine, testEngines, type TestDatabase } from "../helpers/db";
 import { asActor, asBuyer, balance, createMarket, listedResult, orderRow, resultStatus, voucherFor, type Market } from "./checkout-fixtures";
@@ -25,6 +26,25 @@ async function auditCount(db: Database, voucherId: number): Promise<number> {
   return Number(row.n);
 }
 
+/** A checkout paying with one voucher: a licence by bank transfer unless told otherwise. */
+function buyWithVoucher(
+  db: Database,
+  buyer: SessionUser,
+  voucherId: number,
+  resultId: number,
+  options: { mode?: TransferMode; voucherAmountFen?: number; method?: "card" | "bank_transfer" } = {},
+) {
+  const method = options.method ?? "bank_transfer";
+  return startCheckout(db, asBuyer(buyer), {
+    resultId,
+    mode: options.mode ?? "nonexclusive_license",
+    voucherIds: [voucherId],
+    voucherAmountFen: options.voucherAmountFen,
+    method,
+    cardEnabled: method === "card",
+  });
+}
+
 describeEachEngine("voucher revocation", (db) => {
   let m: Market;
   beforeAll(async () => {
@@ -35,13 +55,7 @@ describeEachEngine("voucher revocation", (db) => {
     const buyer = await makeMember(db(), "enterprise");
     const voucher = await voucherFor(db(), m, buyer);
     const resultId = await listedResult(db(), m, [{ mode: "nonexclusive_license", price_fen: 4_000_000 }]);
-    const paid = await startCheckout(db(), asBuyer(buyer), {
-      resultId,
-      mode: "nonexclusive_license",
-      voucherIds: [voucher.voucherId],
-      method: "bank_transfer",
-      cardEnabled: false,
-    });
+    const paid = await buyWithVoucher(db(), buyer, voucher.voucherId, resultId);
     await markOrderPaid(db(), { orderId: paid.orderId, method: "bank_transfer", amountFen: paid.cashDueFen, externalRef: "BANK-1", idempotencyKey: "bank:rev-1" });
     const budgetBefore = await balance(db(), budget(m.programmeId));
 
@@ -70,13 +84,7 @@ describeEachEngine("voucher revocation", (db) => {
     expect(wallet.history[0]).toMatchObject({ kind: "voucher_revocation", availableDeltaFen: -(VOUCHER_FEN - 2_000_000) });
 
     const otherResult = await listedResult(db(), m, [{ mode: "nonexclusive_license", price_fen: 1_000_000 }]);
-    const refused = await startCheckout(db(), asBuyer(buyer), {
-      resultId: otherResult,
-      mode: "nonexclusive_license",
-      voucherIds: [voucher.voucherId],
-      method: "bank_transfer",
-      cardEnabled: false,
-    }).catch((e: unknown) => e);
+    const refused = await buyWithVoucher(db(), buyer, voucher.voucherId, otherResult).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(CheckoutError);
     expect(refused).toMatchObject({ key: "vouchers.error.voucherRevoked", params: { serial: voucher.serial }, field: "vouchers" });
     expect((await ledgerCheck(db())).ok).toBe(true);
@@ -87,22 +95,8 @@ describeEachEngine("voucher revocation", (db) => {
     const voucher = await voucherFor(db(), m, buyer);
     const exclusive = await listedResult(db(), m, [{ mode: "assignment", price_fen: 6_000_000 }]);
     const licence = await listedResult(db(), m, [{ mode: "nonexclusive_license", price_fen: 2_000_000 }]);
-    const first = await startCheckout(db(), asBuyer(buyer), {
-      resultId: exclusive,
-      mode: "assignment",
-      voucherIds: [voucher.voucherId],
-      voucherAmountFen: 3_000_000,
-      method: "bank_transfer",
-      cardEnabled: false,
-    });
-    const second = await startCheckout(db(), asBuyer(buyer), {
-      resultId: licence,
-      mode: "nonexclusive_license",
-      voucherIds: [voucher.voucherId],
-      voucherAmountFen: 1_000_000,
-      method: "card",
-      cardEnabled: true,
-    });
+    const first = await buyWithVoucher(db(), buyer, voucher.voucherId, exclusive, { mode: "assignment", voucherAmountFen: 3_000_000 });
+    const second = await buyWithVoucher(db(), buyer, voucher.voucherId, licence, { voucherAmountFen: 1_000_000, method: "card" });
     expect(await resultStatus(db(), exclusive)).toBe("reserved");
     expect(await balance(db(), held(voucher.voucherId))).toBe(4_000_000);
     const budgetBefore = await balance(db(), budget(m.programmeId));
@@ -130,13 +124,7 @@ describeEachEngine("voucher revocation", (db) => {
     const buyer = await makeMember(db(), "enterprise");
     const voucher = await voucherFor(db(), m, buyer);
     const resultId = await listedResult(db(), m, [{ mode: "nonexclusive_license", price_fen: 2_000_000 }]);
-    const order = await startCheckout(db(), asBuyer(buyer), {
-      resultId,
-      mode: "nonexclusive_license",
-      voucherIds: [voucher.voucherId],
-      method: "bank_transfer",
-      cardEnabled: false,
-    });
+    const order = await buyWithVoucher(db(), buyer, voucher.voucherId, resultId);
     await markOrderPaid(db(), { orderId: order.orderId, method: "bank_transfer", amountFen: order.cashDueFen, externalRef: "BANK-2", idempotencyKey: "bank:rev-2" });
     await revokeVoucher(db(), asActor(m.bureau), { voucherId: voucher.voucherId, reason: "关联交易" });
     const budgetBefore = await balance(db(), budget(m.programmeId));
@@ -192,13 +180,7 @@ describeEachEngine("voucher revocation", (db) => {
     const buyer = await makeMember(db(), "enterprise");
     const voucher = await voucherFor(db(), m, buyer);
     const resultId = await listedResult(db(), m, [{ mode: "nonexclusive_license", price_fen: 2_000_000 }]);
-    const order = await startCheckout(db(), asBuyer(buyer), {
-      resultId,
-      mode: "nonexclusive_license",
-      voucherIds: [voucher.voucherId],
-      method: "bank_transfer",
-      cardEnabled: false,
-    });
+    const order = await buyWithVoucher(db(), buyer, voucher.voucherId, resultId);
     // Only the first step ran (the process stopped before the orders were cancelled).
     await postVoucherRevocation(db(), { voucherId: voucher.voucherId, actorUserId: m.bureau.id, reason: "关联交易" });
     expect((await orderRow(db(), order.orderId)).status).toBe("pending");
@@ -292,15 +274,7 @@ describe.skipIf(!testEngines.includes("postgres"))("voucher revocation under con
     const voucher = await voucherFor(db, m, buyer);
     const results: number[] = [];
     for (let i = 0; i < 20; i++) results.push(await listedResult(db, m, [{ mode: "nonexclusive_license", price_fen: 200_000 }]));
-    const checkouts = results.map((resultId) =>
-      startCheckout(db, asBuyer(buyer), {
-        resultId,
-        mode: "nonexclusive_license",
-        voucherIds: [voucher.voucherId],
-        method: "bank_transfer",
-        cardEnabled: false,
-      }),
-    );
+    const checkouts = results.map((resultId) => buyWithVoucher(db, buyer, voucher.voucherId, resultId));
     const [revoked, ...placed] = await Promise.allSettled([
       new Promise((r) => setTimeout(r, 5)).then(() => revokeVoucher(db, asActor(m.bureau), { voucherId: voucher.voucherId, reason: "并发撤销" })),
       ...checkouts,

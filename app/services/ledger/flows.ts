@@ -271,15 +271,42 @@ async function lockOrderHolds(trx: Kysely<DB>, orderId: number): Promise<{ vouch
   return vouchers.map((voucher) => ({ voucher, amountFen: holds.find((h) => h.voucherId === voucher.id)?.amountFen ?? 0 }));
 }
 
+interface ClosedVoucher {
+  voucherId: number;
+  serial: string;
+  returnedFen: number;
+  transaction: PostedTransaction | null;
+}
+
+/** Moves a locked voucher's whole available balance back to its programme's budget, as `kind` under `key`. */
+async function returnAvailableToBudget(
+  trx: Kysely<DB>,
+  voucher: LockedVoucher,
+  posting: { kind: "voucher_expiry" | "voucher_revocation"; idempotencyKey: string; memo?: string },
+): Promise<ClosedVoucher> {
+  const available = await findAccount(trx, voucherOwner(voucher), "voucher_available");
+  const returnedFen = available && available.balanceFen > 0 ? available.balanceFen : 0;
+  let transaction: PostedTransaction | null = null;
+  if (available && returnedFen > 0) {
+    const [budget] = await ensureAccounts(trx, [{ owner: budgetOwner(voucher), purpose: "programme_budget" }]);
+    transaction = await postTransaction(trx, {
+      ...posting,
+      entries: [
+        { accountId: available.id, amountFen: returnedFen },
+        { accountId: budget, amountFen: -returnedFen },
+      ],
+      links: { voucherId: voucher.id, programmeId: voucher.programmeId },
+    });
+  }
+  return { voucherId: voucher.id, serial: voucher.serial, returnedFen, transaction };
+}
+
 /**
  * Expires a voucher whose time has come: its unused available balance returns to the programme's budget and its
  * status becomes expired, in one step. Money still held for pending payments stays held; releasing it later sends it
  * to the budget too. Returns null when the voucher had already expired or was revoked (its money went back then).
  */
-export async function expireVoucher(
-  db: Kysely<DB>,
-  input: { voucherId: number; now?: Date },
-): Promise<{ voucherId: number; serial: string; returnedFen: number; transaction: PostedTransaction | null } | null> {
+export async function expireVoucher(db: Kysely<DB>, input: { voucherId: number; now?: Date }): Promise<ClosedVoucher | null> {
   const now = input.now ?? new Date();
   return inTransaction(db, async (trx) => {
     const voucher = await lockVoucher(trx, input.voucherId, "update");
@@ -287,26 +314,9 @@ export async function expireVoucher(
     if (voucher.expiresAt.getTime() > now.getTime()) {
       throw new LedgerInputError("now", `voucher ${voucher.serial} expires at ${voucher.expiresAt.toISOString()}, not yet`);
     }
-    const owner = voucherOwner(voucher);
-    const available = await findAccount(trx, owner, "voucher_available");
-    let transaction: PostedTransaction | null = null;
-    const returnedFen = available && available.balanceFen > 0 ? available.balanceFen : 0;
-    if (available && returnedFen > 0) {
-      const [budget] = await ensureAccounts(trx, [
-        { owner: { kind: "programme", programmeId: voucher.programmeId, bureauId: voucher.bureauId }, purpose: "programme_budget" },
-      ]);
-      transaction = await postTransaction(trx, {
-        kind: "voucher_expiry",
-        idempotencyKey: `voucher:${voucher.id}:expiry`,
-        entries: [
-          { accountId: available.id, amountFen: returnedFen },
-          { accountId: budget, amountFen: -returnedFen },
-        ],
-        links: { voucherId: voucher.id, programmeId: voucher.programmeId },
-      });
-    }
+    const closed = await returnAvailableToBudget(trx, voucher, { kind: "voucher_expiry", idempotencyKey: `voucher:${voucher.id}:expiry` });
     await trx.updateTable("vouchers").set({ status: "expired", expired_at: now }).where("id", "=", voucher.id).execute();
-    return { voucherId: voucher.id, serial: voucher.serial, returnedFen, transaction };
+    return closed;
   });
 }
 
@@ -319,36 +329,25 @@ export async function expireVoucher(
 export async function postVoucherRevocation(
   db: Kysely<DB>,
   input: { voucherId: number; actorUserId: number; reason: string; now?: Date },
-): Promise<{ voucherId: number; serial: string; returnedFen: number; transaction: PostedTransaction | null } | null> {
+): Promise<ClosedVoucher | null> {
   assertId(input.actorUserId, "actorUserId");
-  if (typeof input.reason !== "string" || input.reason.trim() === "") throw new LedgerInputError("reason", "is required");
+  const reason = typeof input.reason === "string" ? input.reason.trim() : "";
+  if (reason === "") throw new LedgerInputError("reason", "is required");
   const now = input.now ?? new Date();
   return inTransaction(db, async (trx) => {
     const voucher = await lockVoucher(trx, input.voucherId, "update");
     if (voucher.status !== "active") return null;
-    const owner = voucherOwner(voucher);
-    const available = await findAccount(trx, owner, "voucher_available");
-    const returnedFen = available && available.balanceFen > 0 ? available.balanceFen : 0;
-    let transaction: PostedTransaction | null = null;
-    if (available && returnedFen > 0) {
-      const [budget] = await ensureAccounts(trx, [{ owner: budgetOwner(voucher), purpose: "programme_budget" }]);
-      transaction = await postTransaction(trx, {
-        kind: "voucher_revocation",
-        idempotencyKey: `voucher:${voucher.id}:revocation`,
-        entries: [
-          { accountId: available.id, amountFen: returnedFen },
-          { accountId: budget, amountFen: -returnedFen },
-        ],
-        links: { voucherId: voucher.id, programmeId: voucher.programmeId },
-        memo: input.reason.trim(),
-      });
-    }
+    const closed = await returnAvailableToBudget(trx, voucher, {
+      kind: "voucher_revocation",
+      idempotencyKey: `voucher:${voucher.id}:revocation`,
+      memo: reason,
+    });
     await trx
       .updateTable("vouchers")
-      .set({ status: "revoked", revoked_at: now, revoked_by: input.actorUserId, revocation_reason: input.reason.trim() })
+      .set({ status: "revoked", revoked_at: now, revoked_by: input.actorUserId, revocation_reason: reason })
       .where("id", "=", voucher.id)
       .execute();
-    return { voucherId: voucher.id, serial: voucher.serial, returnedFen, transaction };
+    return closed;
   });
 }
 
