@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import { createInquiry, expireOrder, markOrderPaid, quoteInquiry, refundOrder, startCheckout, type StartedCheckout } from "../../app/services/checkout";
 import { CheckoutError } from "../../app/services/checkout/errors";
 import { isStale } from "../../app/services/catalogue/lifecycle";
-import { approveApplication, applyForVoucher, createProgramme } from "../../app/services/vouchers";
+import { approveApplication, applyForVoucher, createProgramme, revokeVoucher } from "../../app/services/vouchers";
 import { fenToYuan } from "../../app/services/contracts/money";
 import { recordPayout } from "../../app/services/payouts";
 import { chinaDate } from "../../app/services/vouchers/validation";
@@ -15,7 +15,7 @@ import type { SeedContext, SeedStep } from "./types";
 // through the real services (apply → approve, startCheckout → markOrderPaid), so the ledger balances, the contracts
 // are registered with their rollups, and exclusive results are transferred. A few orders are left in other states so
 // every page has something to show: bank transfers waiting for the operator, cancelled and expired orders, refunds,
-// and open inquiries with quotes.
+// a revoked voucher, and open inquiries with quotes.
 
 const DAY = 86_400_000;
 /** How far back the trade history reaches. */
@@ -158,7 +158,7 @@ export const ordersStep: SeedStep = {
     const pool = await listings(db, rng.sample(refs.resultIds.listed, 1500), refs.demo.institution?.userId ?? null);
     const buyers = withUsers;
     const buyerOf = (enterpriseId: number) => ({ userId: refs.usersByOrganisation.get(enterpriseId)?.[0] as number, organisationId: enterpriseId });
-    const counts = { completedOrders: 0, voucherOrders: 0, cardOrders: 0, bankOrders: 0, pendingTransfers: 0, closedOrders: 0, refundedOrders: 0, payouts: 0, seedInquiries: 0 };
+    const counts = { completedOrders: 0, voucherOrders: 0, cardOrders: 0, bankOrders: 0, pendingTransfers: 0, closedOrders: 0, refundedOrders: 0, payouts: 0, seedInquiries: 0, revokedVouchers: 0 };
 
     /** One checkout at `at`; exclusive modes are rarer (most platform deals are licences). */
     const place = async (
@@ -305,6 +305,19 @@ export const ordersStep: SeedStep = {
       await expireOrder(db, { orderId: started.orderId, reason, idempotencyKey: `seed:${started.orderId}:close`, now: new Date(started.expiresAt.getTime() - (reason === "cancelled" ? 600_000 : 0)) });
       counts.closedOrders += 1;
       tick();
+    }
+
+    // One voucher the bureau revoked after a spot check, so the wallet and the programme show that state too. Its
+    // holder has no order waiting for payment, so the pending transfers above stay as counted.
+    const bureau = { userId: refs.usersByOrganisation.get(refs.bureauOrganisationId)?.[0] as number, organisationId: refs.bureauOrganisationId };
+    for (const enterpriseId of others) {
+      const waiting = await db.selectFrom("orders").select("id").where("buyer_organisation_id", "=", enterpriseId).where("status", "=", "pending").executeTakeFirst();
+      if (waiting) continue;
+      const revoked = await revokeVoucher(db, bureau, { voucherId: vouchers.get(enterpriseId), reason: "抽查发现买卖双方存在关联关系" }, now);
+      if (revoked.ok) {
+        counts.revokedVouchers += 1;
+        break;
+      }
     }
 
     // Inquiries on negotiable modes, some already quoted (the demo institution gets its share).

@@ -194,6 +194,11 @@ describeEachEngine("demo seed", (db) => {
     expect(counts.refundedOrders).toBeGreaterThan(0);
     expect(counts.pendingTransfers).toBeGreaterThan(0);
     expect(counts.payouts).toBeGreaterThan(0);
+    // One voucher revoked after a spot check, not the demo enterprise's (its wallet is for trying a checkout).
+    expect(counts.revokedVouchers).toBe(1);
+    const revoked = await db().selectFrom("vouchers").select(["enterprise_id", "revocation_reason"]).where("status", "=", "revoked").execute();
+    expect(revoked).toHaveLength(1);
+    expect(revoked[0].enterprise_id).not.toBe(summary.logins.find((l) => l.role === "enterprise")?.organisationId);
     const byMethod = await db()
       .selectFrom("orders")
       .select(["payment_method", (eb) => eb.fn.countAll<number>().as("n")])
