@@ -307,12 +307,18 @@ export const ordersStep: SeedStep = {
       tick();
     }
 
-    // One voucher the bureau revoked after a spot check, so the wallet and the programme show that state too. Its
-    // holder has no order waiting for payment, so the pending transfers above stay as counted.
+    // One voucher the bureau revoked after a spot check, with money still on it, so the wallet and the programme show
+    // that state too. Its holder has no order waiting for payment, so the pending transfers above stay as counted.
     const bureau = { userId: refs.usersByOrganisation.get(refs.bureauOrganisationId)?.[0] as number, organisationId: refs.bureauOrganisationId };
     for (const enterpriseId of others) {
       const waiting = await db.selectFrom("orders").select("id").where("buyer_organisation_id", "=", enterpriseId).where("status", "=", "pending").executeTakeFirst();
-      if (waiting) continue;
+      const unspent = await db
+        .selectFrom("ledger_accounts")
+        .select("balance")
+        .where("voucher_id", "=", vouchers.get(enterpriseId) as number)
+        .where("purpose", "=", "voucher_available")
+        .executeTakeFirst();
+      if (waiting || !unspent || unspent.balance === 0) continue;
       const revoked = await revokeVoucher(db, bureau, { voucherId: vouchers.get(enterpriseId), reason: "抽查发现买卖双方存在关联关系" }, now);
       if (revoked.ok) {
         counts.revokedVouchers += 1;
