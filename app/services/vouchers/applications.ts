@@ -1,12 +1,12 @@
 import { sql, type Kysely } from "kysely";
 import { z } from "zod";
 import type { DB, VoucherApplicationStatus } from "../../../db/schema";
-import type { Message, Rejected } from "../accounts/types";
+import type { Rejected } from "../accounts/types";
 import { InsufficientFundsError, postVoucherIssue } from "../ledger";
 import { APPLICATION_FIELDS, type SameKeys } from "./form-fields";
 import type { Actor } from "./programmes";
 import { uniqueViolation } from "../accounts/validation";
-import { chinaDate, endOfChinaDay, fieldErrorsFrom, idFrom, positiveId, requiredText } from "./validation";
+import { chinaDate, endOfChinaDay, fieldErrorsFrom, formError, idFrom, positiveId, requiredText } from "./validation";
 
 const applicationSchema = z.object({
   programmeId: positiveId,
@@ -24,10 +24,6 @@ export { APPLICATION_FIELDS };
 const applicationFieldsMatch: SameKeys<ApplicationField, (typeof APPLICATION_FIELDS)[number]> = true;
 void applicationFieldsMatch;
 export type ApplicationInput = Partial<Record<ApplicationField, unknown>>;
-
-function formError(key: string, params?: Message["params"]): Rejected<never> {
-  return { ok: false, fieldErrors: {}, formError: { key, params } };
-}
 
 /**
  * An enterprise applies to a programme with a short form. Refused (nothing written) when the programme is closed or

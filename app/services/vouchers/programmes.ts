@@ -5,7 +5,7 @@ import type { Rejected } from "../accounts/types";
 import { postProgrammeFunding } from "../ledger";
 import { PROGRAMME_FIELDS, type SameKeys } from "./form-fields";
 import { uniqueViolation } from "../accounts/validation";
-import { voucherState, type WalletVoucherState } from "./wallet";
+import { redeemedFenOf, voucherState, type WalletVoucherState } from "./wallet";
 import { calendarDate, chinaDate, fieldErrorsFrom, percentAsBps, requiredText, yuanAmount } from "./validation";
 
 /** The purchase kinds a programme may cover, grouped as the bureau thinks of them. */
@@ -310,10 +310,7 @@ export async function listIssuedVouchers(
       "v.revocation_reason",
       sql<number>`coalesce(av.balance, 0)`.as("available"),
       sql<number>`coalesce(hd.balance, 0)`.as("held"),
-      sql<number>`coalesce((select -sum(e.amount) from ledger_transactions t
-                              join ledger_entries e on e.transaction_id = t.id
-                              join ledger_accounts a on a.id = e.account_id
-                             where t.voucher_id = v.id and a.purpose = 'voucher_reimbursable'), 0)::bigint`.as("redeemed"),
+      redeemedFenOf(sql.ref("v.id")).as("redeemed"),
     ])
     .where("v.programme_id", "=", programmeId)
     .orderBy(sql`v.status <> 'active'`)

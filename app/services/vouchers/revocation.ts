@@ -1,10 +1,10 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../../../db/schema";
-import type { Message, Rejected } from "../accounts/types";
+import type { Rejected } from "../accounts/types";
 import { closeLockedOrder, lockOrder } from "../checkout/order-core";
-import { LedgerError, lockVouchers, outstandingHolds, postVoucherRevocation } from "../ledger";
+import { isVoucherExpired, LedgerError, lockVouchers, outstandingHolds, postVoucherRevocation } from "../ledger";
 import type { Actor } from "./programmes";
-import { idFrom, requiredText } from "./validation";
+import { formError, idFrom, requiredText } from "./validation";
 
 // Revocation (撤销), the bureau's fraud control: a voucher found misused (a related-party deal, a failed spot check)
 // stops paying at once. Pending orders paying with it are cancelled and their holds come back; everything unspent
@@ -16,10 +16,6 @@ export interface RevokedVoucher {
   returnedFen: number;
   /** the pending orders cancelled because they were paying with this voucher */
   cancelledOrders: { orderId: number; stripeSessionId: string | null }[];
-}
-
-function formError(key: string, params?: Message["params"]): Rejected<never> {
-  return { ok: false, fieldErrors: {}, formError: { key, params } };
 }
 
 async function pendingHolders(db: Kysely<DB>, voucherId: number): Promise<number[]> {
@@ -62,7 +58,7 @@ export async function revokeVoucher(
     });
     if (!voucher || voucher.bureauId !== actor.organisationId) return formError("vouchers.error.voucherNotFound");
     if (voucher.status === "revoked") return { serial: voucher.serial, returnedFen: 0, already: true };
-    if (voucher.status === "expired" || voucher.expiresAt.getTime() <= now.getTime()) {
+    if (isVoucherExpired(voucher, now)) {
       return formError("vouchers.error.voucherExpired", { serial: voucher.serial });
     }
     const posted = await postVoucherRevocation(trx, { voucherId, actorUserId: actor.userId, reason: reason.data, now });

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { DB, LedgerTransactionKind, VoucherStatus } from "../../../db/schema";
 import { isVoucherExpired } from "../ledger";
 import { lastValidDay } from "./validation";
@@ -70,6 +70,14 @@ export interface Wallet {
 
 const SOON_MS = 30 * 24 * 60 * 60 * 1000;
 
+/** What a voucher (`voucher`, a reference to its id) paid into purchases, net of refunds: its redemptions in the ledger. */
+export function redeemedFenOf(voucher: RawBuilder<unknown>): RawBuilder<number> {
+  return sql<number>`coalesce((select -sum(e.amount) from ledger_transactions t
+                                 join ledger_entries e on e.transaction_id = t.id
+                                 join ledger_accounts a on a.id = e.account_id
+                                where t.voucher_id = ${voucher} and a.purpose = 'voucher_reimbursable'), 0)::bigint`;
+}
+
 /** What a voucher can do now, from its status, expiry and balances. */
 export function voucherState(
   v: { status: VoucherStatus; expiresAt: Date; availableFen: number; heldFen: number },
@@ -108,10 +116,7 @@ export async function getWallet(
       select v.id, v.serial, v.programme_id, p.name as programme_name, p.year as programme_year, p.coverage_bps,
              p.yearly_cap_fen, v.amount_fen, v.issued_at, v.expires_at, v.status, v.revocation_reason,
              coalesce(av.balance, 0) as available, coalesce(hd.balance, 0) as held,
-             coalesce((select -sum(e.amount) from ledger_transactions t
-                         join ledger_entries e on e.transaction_id = t.id
-                         join ledger_accounts a on a.id = e.account_id
-                        where t.voucher_id = v.id and a.purpose = 'voucher_reimbursable'), 0)::bigint as redeemed,
+             ${redeemedFenOf(sql.ref("v.id"))} as redeemed,
              coalesce((select -sum(e.amount) from ledger_transactions t
                          join ledger_entries e on e.transaction_id = t.id
                          join ledger_accounts a on a.id = e.account_id
