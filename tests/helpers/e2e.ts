@@ -1,12 +1,13 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { DEMO_PASSWORD } from "../../db/seed/users";
 import { projectRoot, serverBuildPath } from "./server";
 
-// What the browser tests share: Debian's Chromium, what they need before they can run, and the demo users' log-in.
+// What the browser tests share: Debian's Chromium, what they need before they can run, and the demo users' log-in
+// (with the password the seed gives them).
 
 export const CHROMIUM = "/usr/bin/chromium";
-export const DEMO_PASSWORD = "demo12345!";
 
 /**
  * What this machine lacks for an e2e file (Chromium, and the production build unless the file runs against a server
