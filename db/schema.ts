@@ -164,6 +164,9 @@ export interface DB {
   reimbursement_batches: ReimbursementBatchesTable;
   reimbursement_batch_lines: ReimbursementBatchLinesTable;
   institution_payouts: InstitutionPayoutsTable;
+  related_parties: RelatedPartiesTable;
+  spot_checks: SpotChecksTable;
+  spot_check_items: SpotCheckItemsTable;
   ledger_accounts: LedgerAccountsTable;
   ledger_transactions: LedgerTransactionsTable;
   ledger_entries: LedgerEntriesTable;
@@ -343,6 +346,45 @@ export interface InstitutionPayoutsTable {
   note: string | null;
   paid_by: number;
   paid_at: CreatedAt;
+}
+
+export const RELATIONS = ["spin_off", "shareholding", "shared_personnel", "other"] as const;
+export type Relation = (typeof RELATIONS)[number];
+
+/** 关联关系 (db/migrations/0013_related_parties.ts): vouchers never pay between these two. */
+export interface RelatedPartiesTable {
+  id: Id;
+  enterprise_id: number;
+  institution_id: number;
+  relation: Relation;
+  note: string | null;
+  recorded_by: number;
+  recorded_at: CreatedAt;
+}
+
+/** 抽查 (db/migrations/0014_spot_checks.ts): a recorded random draw of a programme's voucher purchases. */
+export interface SpotChecksTable {
+  id: Id;
+  programme_id: number;
+  period_from: string;
+  period_to: string;
+  sample_size: number;
+  population: number;
+  seed: string;
+  drawn_by: number;
+  drawn_at: CreatedAt;
+}
+
+export type SpotCheckOutcome = "pending" | "compliant" | "irregular";
+
+export interface SpotCheckItemsTable {
+  spot_check_id: number;
+  order_id: number;
+  drawn_because: "random" | "suspected";
+  outcome: Generated<SpotCheckOutcome>;
+  finding: string | null;
+  reviewed_by: number | null;
+  reviewed_at: Timestamp | null;
 }
 
 export const LEDGER_ACCOUNT_PURPOSES = [

@@ -55,6 +55,12 @@ export default function BureauVoucherProgrammes() {
             <Link className="button button--ghost" to="/bureau/vouchers/reimbursement">
               {t("vouchers.reimbursement.title")}
             </Link>
+            <Link className="button button--ghost" to="/bureau/vouchers/related-parties">
+              {t("vouchers.related.title")}
+            </Link>
+            <Link className="button button--ghost" to="/bureau/vouchers/spot-checks">
+              {t("vouchers.spot.title")}
+            </Link>
           </>
         }
       />

@@ -179,6 +179,8 @@ function CheckoutForm({ loaded, actionData, submitting }: { loaded: Loaded; acti
   }));
   const selected = new Set(preview.selectedVoucherIds);
   const limitLabel = (which: "balance" | "coverage" | "cap") => (quote?.limitedBy === which ? "is-limit" : undefined);
+  // Between related parties no voucher may pay: the reason replaces the choice.
+  const relatedParty = preview.voucherError?.key === "vouchers.error.relatedParty";
 
   return (
     <div>
@@ -211,7 +213,7 @@ function CheckoutForm({ loaded, actionData, submitting }: { loaded: Loaded; acti
             <>
               <section className="panel" aria-labelledby="vouchers-heading">
                 <h2 id="vouchers-heading">{t("checkout.vouchers.title")}</h2>
-                {preview.vouchers.length === 0 ? (
+                {relatedParty ? null : preview.vouchers.length === 0 ? (
                   <p className="muted">
                     {t("checkout.vouchers.none")} <Link to="/enterprise/vouchers">{t("checkout.vouchers.apply")}</Link>
                   </p>

@@ -11,6 +11,8 @@ import * as m0009 from "./0009_institution_payouts";
 import * as m0010 from "./0010_generic_plans_on_hot_path";
 import * as m0011 from "./0011_voucher_balances_by_key";
 import * as m0012 from "./0012_voucher_revocation";
+import * as m0013 from "./0013_related_parties";
+import * as m0014 from "./0014_spot_checks";
 
 /** Every migration, in order. Listed statically so the bundler, tsx and Vitest all see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +28,6 @@ export const migrations: Record<string, Migration> = {
   "0010_generic_plans_on_hot_path": m0010,
   "0011_voucher_balances_by_key": m0011,
   "0012_voucher_revocation": m0012,
+  "0013_related_parties": m0013,
+  "0014_spot_checks": m0014,
 };

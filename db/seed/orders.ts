@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import { createInquiry, expireOrder, markOrderPaid, quoteInquiry, refundOrder, startCheckout, type StartedCheckout } from "../../app/services/checkout";
 import { CheckoutError } from "../../app/services/checkout/errors";
 import { isStale } from "../../app/services/catalogue/lifecycle";
-import { approveApplication, applyForVoucher, createProgramme, revokeVoucher } from "../../app/services/vouchers";
+import { approveApplication, applyForVoucher, createProgramme, drawSpotCheck, getSpotCheck, recordRelatedParty, reviewSpotCheckItem, revokeVoucher } from "../../app/services/vouchers";
 import { fenToYuan } from "../../app/services/contracts/money";
 import { recordPayout } from "../../app/services/payouts";
 import { chinaDate } from "../../app/services/vouchers/validation";
@@ -15,7 +15,8 @@ import type { SeedContext, SeedStep } from "./types";
 // through the real services (apply → approve, startCheckout → markOrderPaid), so the ledger balances, the contracts
 // are registered with their rollups, and exclusive results are transferred. A few orders are left in other states so
 // every page has something to show: bank transfers waiting for the operator, cancelled and expired orders, refunds,
-// a revoked voucher, and open inquiries with quotes.
+// a revoked voucher with its related-party record, a suspected related pair, a half-reviewed spot check, and open
+// inquiries with quotes.
 
 const DAY = 86_400_000;
 /** How far back the trade history reaches. */
@@ -79,6 +80,20 @@ async function issue(ctx: SeedContext, programmeId: number, enterpriseId: number
   if (!applied.ok) return null;
   const approved = await approveApplication(ctx.db, { userId: bureauUser, organisationId: ctx.refs.bureauOrganisationId }, applied.applicationId, new Date(at.getTime() + 2 * DAY));
   return approved.ok ? approved.voucher.voucherId : null;
+}
+
+/** A completed purchase the enterprise paid partly by voucher: its seller and the result's inventors. */
+async function voucherSale(db: Kysely<DB>, enterpriseId: number) {
+  const row = await db
+    .selectFrom("orders as o")
+    .innerJoin("technology_results as r", "r.id", "o.result_id")
+    .select(["o.seller_organisation_id", "r.inventors"])
+    .where("o.buyer_organisation_id", "=", enterpriseId)
+    .where("o.status", "=", "completed")
+    .where("o.voucher_part_fen", ">", 0)
+    .orderBy("o.id")
+    .executeTakeFirst();
+  return row ? { institutionId: row.seller_organisation_id, inventors: row.inventors } : null;
 }
 
 /**
@@ -158,7 +173,7 @@ export const ordersStep: SeedStep = {
     const pool = await listings(db, rng.sample(refs.resultIds.listed, 1500), refs.demo.institution?.userId ?? null);
     const buyers = withUsers;
     const buyerOf = (enterpriseId: number) => ({ userId: refs.usersByOrganisation.get(enterpriseId)?.[0] as number, organisationId: enterpriseId });
-    const counts = { completedOrders: 0, voucherOrders: 0, cardOrders: 0, bankOrders: 0, pendingTransfers: 0, closedOrders: 0, refundedOrders: 0, payouts: 0, seedInquiries: 0, revokedVouchers: 0 };
+    const counts = { completedOrders: 0, voucherOrders: 0, cardOrders: 0, bankOrders: 0, pendingTransfers: 0, closedOrders: 0, refundedOrders: 0, payouts: 0, seedInquiries: 0, revokedVouchers: 0, relatedParties: 0, spotChecks: 0 };
 
     /** One checkout at `at`; exclusive modes are rarer (most platform deals are licences). */
     const place = async (
@@ -310,6 +325,7 @@ export const ordersStep: SeedStep = {
     // One voucher the bureau revoked after a spot check, with money still on it, so the wallet and the programme show
     // that state too. Its holder has no order waiting for payment, so the pending transfers above stay as counted.
     const bureau = { userId: refs.usersByOrganisation.get(refs.bureauOrganisationId)?.[0] as number, organisationId: refs.bureauOrganisationId };
+    let relatedPair: string | null = null;
     for (const enterpriseId of others) {
       const waiting = await db.selectFrom("orders").select("id").where("buyer_organisation_id", "=", enterpriseId).where("status", "=", "pending").executeTakeFirst();
       const unspent = await db
@@ -320,9 +336,54 @@ export const ordersStep: SeedStep = {
         .executeTakeFirst();
       if (waiting || !unspent || unspent.balance === 0) continue;
       const revoked = await revokeVoucher(db, bureau, { voucherId: vouchers.get(enterpriseId), reason: "抽查发现买卖双方存在关联关系" }, now);
-      if (revoked.ok) {
-        counts.revokedVouchers += 1;
-        break;
+      if (!revoked.ok) continue;
+      counts.revokedVouchers += 1;
+      // The relationship that spot check found, recorded so that no voucher pays between the two again.
+      const sale = await voucherSale(db, enterpriseId);
+      if (sale) {
+        const recorded = await recordRelatedParty(db, bureau, { enterpriseId, institutionId: sale.institutionId, relation: "spin_off", note: "抽查发现：企业法定代表人为该单位在职教师" }, now);
+        if (recorded.ok) {
+          counts.relatedParties += 1;
+          relatedPair = `${enterpriseId}:${sale.institutionId}`;
+        }
+      }
+      break;
+    }
+
+    // And one the bureau has not looked at yet: an enterprise whose voucher contact is an inventor of a result it
+    // bought with its voucher, which the related-party page lists as suspected.
+    for (const enterpriseId of others) {
+      if (enterpriseId === demoEnterprise) continue;
+      const sale = await voucherSale(db, enterpriseId);
+      const inventor = sale?.inventors[0];
+      if (!sale || !inventor) continue;
+      const related = await db.selectFrom("related_parties").select("id").where("enterprise_id", "=", enterpriseId).executeTakeFirst();
+      if (related) continue;
+      await db.updateTable("voucher_applications").set({ contact_name: inventor }).where("enterprise_id", "=", enterpriseId).execute();
+      break;
+    }
+
+    // The bureau's spot check of the programme so far, half reviewed: the recorded pair's purchases were irregular, the
+    // suspected pair's are still being looked into.
+    const drawnAt = new Date(now.getTime() - 2 * DAY);
+    const drawn = await drawSpotCheck(
+      db,
+      bureau,
+      { programmeId: String(programmeId), from: chinaDate(new Date(now.getTime() - (HISTORY_DAYS + 30) * DAY)), to: chinaDate(drawnAt), sampleSize: "20" },
+      drawnAt,
+    );
+    if (drawn.ok) {
+      counts.spotChecks += 1;
+      const check = await getSpotCheck(db, refs.bureauOrganisationId, drawn.spotCheckId);
+      for (const [i, item] of (check?.items ?? []).entries()) {
+        const irregular = `${item.enterpriseId}:${item.institutionId}` === relatedPair;
+        if (item.drawnBecause === "suspected" ? !irregular : i % 2 === 1) continue;
+        await reviewSpotCheckItem(
+          db,
+          bureau,
+          { spotCheckId: drawn.spotCheckId, orderId: item.orderId, outcome: irregular ? "irregular" : "compliant", finding: irregular ? "买卖双方存在关联关系，创新券已撤销" : undefined },
+          new Date(drawnAt.getTime() + (i + 1) * 3_600_000),
+        );
       }
     }
 

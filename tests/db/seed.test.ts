@@ -5,6 +5,7 @@ import { verifyPassword } from "../../app/services/accounts/passwords";
 import { REGIONS } from "../../app/services/accounts/regions";
 import { ledgerCheck } from "../../app/services/ledger";
 import { institutionSettlement } from "../../app/services/payouts";
+import { listRelatedParties, listSpotChecks, suspectedRelatedParties } from "../../app/services/vouchers";
 import { FIELD_CODES } from "../../db/schema";
 import { patentCheckDigit } from "../../db/seed/codes";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, isDatabaseEmpty, SeedError, seedDemo, type SeedSummary } from "../../db/seed";
@@ -204,6 +205,21 @@ describeEachEngine("demo seed", (db) => {
       .execute();
     expect(revoked).toHaveLength(1); // with money returned to the programme
     expect(revoked[0].enterprise_id).not.toBe(summary.logins.find((l) => l.role === "enterprise")?.organisationId);
+    // The relationship that check found is recorded; another pair waits on the related-party page as suspected.
+    expect(counts.relatedParties).toBe(1);
+    const [related] = await listRelatedParties(db());
+    expect(related).toMatchObject({ enterpriseId: revoked[0].enterprise_id, relation: "spin_off" });
+    expect(related.completedOrders).toBeGreaterThan(0);
+    const suspected = await suspectedRelatedParties(db());
+    expect(suspected.map((s) => s.signals.map((g) => g.signal))).toEqual([["inventor"]]);
+    expect(suspected[0].completedVoucherFen).toBeGreaterThan(0);
+    // A spot check half reviewed: the recorded pair's purchases drawn and found irregular, some random ones compliant.
+    expect(counts.spotChecks).toBe(1);
+    const [check] = await listSpotChecks(db(), summary.logins.find((l) => l.role === "bureau")?.organisationId ?? 0);
+    expect(check.drawn).toBeGreaterThanOrEqual(20);
+    expect(check.reviewed).toBeGreaterThan(check.irregular);
+    expect(check.reviewed).toBeLessThan(check.drawn);
+    expect(check.irregular).toBe(related.completedOrders);
     const byMethod = await db()
       .selectFrom("orders")
       .select(["payment_method", (eb) => eb.fn.countAll<number>().as("n")])

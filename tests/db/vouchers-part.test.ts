@@ -128,6 +128,7 @@ describeEachEngine("quoteVoucherPart (from the ledger)", (db) => {
   const quote = (over: Partial<Parameters<typeof quoteVoucherPart>[1]> = {}) =>
     quoteVoucherPart(db(), {
       enterpriseId: p.enterprise.organisationId,
+      sellerOrganisationId: p.institution.organisationId,
       voucherIds: [voucher.voucherId],
       priceFen: 6_000_000,
       mode: "assignment",
@@ -175,7 +176,13 @@ describeEachEngine("quoteVoucherPart (from the ledger)", (db) => {
     await payByTransfer(db(), await holdThroughCheckout(db(), { ...p, enterprise }, spent.voucherId, 10_000_000));
     expect(
       await refusal(
-        quoteVoucherPart(db(), { enterpriseId: enterprise.organisationId, voucherIds: [spent.voucherId], priceFen: 100, mode: "service" }),
+        quoteVoucherPart(db(), {
+          enterpriseId: enterprise.organisationId,
+          sellerOrganisationId: p.institution.organisationId,
+          voucherIds: [spent.voucherId],
+          priceFen: 100,
+          mode: "service",
+        }),
       ),
     ).toBe("vouchers.error.voucherUsedUp");
   });
@@ -192,6 +199,7 @@ describeEachEngine("quoteVoucherPart (from the ledger)", (db) => {
     // 10,000,000 redeemed + 6,000,000 held: 4,000,000 of the cap is left, though the third voucher holds 10,000,000.
     const q = await quoteVoucherPart(db(), {
       enterpriseId: enterprise.organisationId,
+      sellerOrganisationId: p.institution.organisationId,
       voucherIds: [second.voucherId, third.voucherId],
       priceFen: 50_000_000,
       mode: "development",

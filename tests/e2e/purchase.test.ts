@@ -3,12 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BROWSER_PROFILES, openCheckedPage, SCREENS } from "../helpers/browser-checks";
 import { assertPrerequisites, e2ePrerequisites, launchChromium, logIn } from "../helpers/e2e";
 import { startProductionServer, type RunningServer } from "../helpers/server";
+import { DEMO_ENTERPRISE } from "../../db/seed/data/enterprises";
+import { DEMO_INSTITUTION } from "../../db/seed/data/institutions";
 
 // A deal closed the way people close it, in a real browser against the production build on a fresh seeded market: the
 // demo enterprise, on a phone, buys a licence with its innovation voucher plus a bank transfer; the operator confirms
 // the money on the bank statement; the buyer's receipt then shows the registered contract, and so does the bureau's
-// registry. A negotiable listing goes inquiry → quote → accepted quote → checkout. The bureau revokes a voucher and
-// the enterprise's wallet shows it. Every page on the way is checked like the sweeps' pages (no browser error, no overflow, WCAG 2.1 AA).
+// registry. A negotiable listing goes inquiry → quote → accepted quote → checkout. The bureau records related parties
+// (the voucher may not pay between them), then revokes a voucher and the enterprise's wallet shows it. Every page on the way is checked like the sweeps' pages (no browser error, no overflow, WCAG 2.1 AA).
 
 const STEP_TIMEOUT = 20_000;
 const [CHINESE] = BROWSER_PROFILES;
@@ -170,6 +172,59 @@ describe.skipIf(skip)("e2e purchase", () => {
     expect(fenOf(await buyer.page.locator(".money dt:has-text('成交价') + dd").innerText())).toBe(12_345_600);
 
     for (const { context } of [seller, buyer]) await context.close();
+    expect(problems).toEqual([]);
+  }, 180_000);
+
+  it("the bureau records the enterprise and an institution as related parties: their checkout refuses the voucher until the record is removed", async () => {
+    const problems: string[] = [];
+    const bureau = await openCheckedPage(browser!, server!.url, CHINESE, DESKTOP, problems, STEP_TIMEOUT);
+    await logIn(bureau.page, "bureau@demo.cn");
+    await bureau.page.goto("/bureau/vouchers/related-parties");
+    await bureau.settle();
+    const form = bureau.page.locator("form", { has: bureau.page.locator('input[name=target][value="new"]') });
+    await form.getByLabel(/^企业/).selectOption({ label: DEMO_ENTERPRISE.name });
+    await form.getByLabel(/^高校院所/).selectOption({ label: DEMO_INSTITUTION });
+    await form.getByLabel(/^关系/).selectOption({ label: "衍生企业（由该单位或其人员创办）" });
+    await form.getByLabel(/^说明/).fill("企业由该校教师创办");
+    await form.getByRole("button", { name: "登记" }).click();
+    await bureau.page.waitForURL(/recorded=1/);
+    await bureau.settle();
+    const record = bureau.page.getByRole("region", { name: /已登记的关联关系/ }).locator("tbody tr", { hasText: DEMO_ENTERPRISE.name });
+    await expect.poll(() => record.count()).toBe(1);
+    expect(await record.innerText()).toMatch(new RegExp(`${DEMO_INSTITUTION}[\\s\\S]*衍生企业[\\s\\S]*企业由该校教师创办`));
+
+    // The enterprise, on a phone, opens checkout for a licence of that institution: the voucher may not pay.
+    const seller = await openCheckedPage(browser!, server!.url, CHINESE, DESKTOP, problems, STEP_TIMEOUT);
+    await logIn(seller.page, "researcher@demo.cn");
+    await seller.page.goto("/institution/results?status=listed");
+    await seller.settle();
+    const ids = await seller.page
+      .locator('main a[href$="/edit"]')
+      .evaluateAll((links) => [...new Set(links.map((a) => /^\/institution\/results\/(\d+)\/edit$/.exec(a.getAttribute("href") ?? "")?.[1]))].filter(Boolean));
+    const buyer = await openCheckedPage(browser!, server!.url, CHINESE, PHONE, problems, STEP_TIMEOUT);
+    await logIn(buyer.page, "enterprise@demo.cn");
+    let checkoutHref: string | null = null;
+    for (const id of ids.slice(0, 20)) {
+      await buyer.page.goto(`/results/${id}`);
+      checkoutHref = await buyer.page.locator('a[href^="/checkout/"][href$="mode=nonexclusive_license"]').first().getAttribute("href", { timeout: 1_000 }).catch(() => null);
+      if (checkoutHref) break;
+    }
+    expect(checkoutHref, `none of ${ids.length} listings of the demo institution sells a non-exclusive licence at a fixed price`).toBeTruthy();
+    await buyer.page.goto(checkoutHref!);
+    await buyer.settle();
+    await expect.poll(() => buyer.page.getByText(/已登记为关联方/).count()).toBe(1);
+
+    // Recorded in error: the bureau removes it, and the voucher pays its part again.
+    await record.getByText("移除", { exact: true }).click();
+    await record.getByRole("button", { name: "确认移除" }).click();
+    await bureau.page.waitForURL(/removed=1/);
+    await bureau.settle();
+    await buyer.page.reload();
+    await buyer.settle();
+    expect(await buyer.page.getByText(/已登记为关联方/).count()).toBe(0);
+    expect(fenOf(await buyer.page.locator(".money dt:has-text('创新券抵扣') + dd").innerText())).toBeGreaterThan(0);
+
+    for (const { context } of [bureau, seller, buyer]) await context.close();
     expect(problems).toEqual([]);
   }, 180_000);
 

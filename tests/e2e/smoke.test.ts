@@ -23,6 +23,8 @@ const WORKSPACES: Record<string, string[]> = {
     "/bureau/vouchers",
     "/bureau/vouchers/new",
     "/bureau/vouchers/reimbursement",
+    "/bureau/vouchers/related-parties",
+    "/bureau/vouchers/spot-checks",
   ],
   "operator@demo.cn": ["/operator", "/operator/orders", "/operator/transfers", "/operator/payouts"],
 };

@@ -103,7 +103,14 @@ async function planVoucherPart(
 ): Promise<VoucherPlan | null> {
   if (voucherIds.length === 0) return null;
   if (lockFirst) await lockEnterpriseVouchers(trx, buyer.organisationId, voucherIds[0]);
-  const quote = await quoteVoucherPart(trx, { enterpriseId: buyer.organisationId, voucherIds, priceFen: offer.priceFen, mode: offer.mode, now });
+  const quote = await quoteVoucherPart(trx, {
+    enterpriseId: buyer.organisationId,
+    sellerOrganisationId: offer.result.institutionId,
+    voucherIds,
+    priceFen: offer.priceFen,
+    mode: offer.mode,
+    now,
+  });
   if (quote.voucherPartFen === 0) throw new VoucherError(`vouchers.error.zeroPart.${quote.limitedBy}`, "vouchers");
   const amount = requested ?? quote.voucherPartFen;
   if (amount > quote.balanceFen) {
@@ -336,7 +343,14 @@ export async function previewCheckout(
   let voucherError: CheckoutError | null = null;
   if (selected.length > 0) {
     try {
-      voucherQuote = await quoteVoucherPart(db, { enterpriseId: buyer.organisationId, voucherIds: selected, priceFen: offer.priceFen, mode: offer.mode, now });
+      voucherQuote = await quoteVoucherPart(db, {
+        enterpriseId: buyer.organisationId,
+        sellerOrganisationId: result.institutionId,
+        voucherIds: selected,
+        priceFen: offer.priceFen,
+        mode: offer.mode,
+        now,
+      });
       if (voucherQuote.voucherPartFen === 0) {
         voucherError = new CheckoutError("invalid", `vouchers.error.zeroPart.${voucherQuote.limitedBy}`, {}, "vouchers");
       }

@@ -109,6 +109,8 @@ export interface VoucherQuoteInput {
   priceFen: number;
   /** the purchase's transfer mode: the programme must cover it */
   mode: TransferMode;
+  /** the seller: vouchers never pay between related parties (related-parties.ts) */
+  sellerOrganisationId: number;
   now?: Date;
 }
 
@@ -123,7 +125,8 @@ export interface VoucherQuote extends VoucherPart {
 /**
  * The voucher part of a purchase, computed on the server from the ledger's balances, for showing before paying.
  * Throws VoucherError (nothing changes) for vouchers that are not the buyer's, revoked, expired, not yet valid, used up, from
- * different programmes, or from a programme that does not cover this kind of purchase.
+ * different programmes, or from a programme that does not cover this kind of purchase, and for a purchase between
+ * related parties.
  */
 export async function quoteVoucherPart(db: Kysely<DB>, input: VoucherQuoteInput): Promise<VoucherQuote> {
   const now = input.now ?? new Date();
@@ -152,6 +155,8 @@ export async function quoteVoucherPart(db: Kysely<DB>, input: VoucherQuoteInput)
       "p.qualifying_modes",
       "a.balance",
       capUsedSql(sql.ref("v.enterprise_id"), sql.ref("v.programme_id"), now).as("cap_used"),
+      sql<boolean>`exists (select 1 from related_parties rp
+        where rp.enterprise_id = v.enterprise_id and rp.institution_id = ${input.sellerOrganisationId}::bigint)`.as("related"),
     ])
     .where("v.id", "in", ids)
     .orderBy("v.id")
@@ -161,6 +166,7 @@ export async function quoteVoucherPart(db: Kysely<DB>, input: VoucherQuoteInput)
   }
   const programmeId = rows[0].programme_id;
   if (rows.some((r) => r.programme_id !== programmeId)) throw new VoucherError("vouchers.error.mixedProgrammes", "vouchers");
+  if (rows[0].related) throw new VoucherError("vouchers.error.relatedParty", "vouchers");
   const today = chinaDate(now);
   for (const r of rows) {
     if (r.status === "revoked") throw new VoucherError("vouchers.error.voucherRevoked", "vouchers", { serial: r.serial });

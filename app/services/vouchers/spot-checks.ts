@@ -1,0 +1,305 @@
+import { sql, type Kysely } from "kysely";
+import { z } from "zod";
+import type { DB, SpotCheckOutcome } from "../../../db/schema";
+import type { Rejected } from "../accounts/types";
+import type { Actor } from "./programmes";
+import { suspectedRelatedParties } from "./related-parties";
+import { calendarDate, endOfChinaDay, fieldErrorsFrom, formError, idFrom } from "./validation";
+
+// 抽查, a fraud control: the bureau draws a sample of a programme's voucher-paid purchases completed in a period and
+// reviews each one's papers (contract, invoice, proof of delivery). Purchases between recorded or suspected related
+// parties are always drawn; the rest of the sample is random, ordered by md5(seed:order id) with a seed recorded on the
+// check, so anyone can repeat the draw. A finding of irregularity is the evidence for revoking the voucher (0012) or
+// recording the relationship (0013); the check itself changes no money.
+
+export const MAX_SAMPLE = 200;
+
+export type SpotCheckField = "programmeId" | "from" | "to" | "sampleSize";
+
+const drawSchema = z
+  .object({
+    programmeId: z.unknown().transform((v, ctx) => idFrom(v) ?? (ctx.addIssue({ code: "custom", message: "vouchers.spot.error.programme" }), z.NEVER)),
+    from: calendarDate,
+    to: calendarDate,
+    sampleSize: z
+      .string({ error: "vouchers.error.required" })
+      .trim()
+      .regex(/^\d{1,3}$/, "vouchers.spot.error.sampleSize")
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= MAX_SAMPLE, "vouchers.spot.error.sampleSize"),
+  })
+  .refine((v) => v.from <= v.to, { path: ["to"], message: "vouchers.spot.error.range" });
+
+const startOfChinaDay = (date: string) => new Date(`${date}T00:00:00+08:00`);
+
+/**
+ * Draws a spot check of the actor's programme: every completed voucher purchase paid in [from, to] (China dates)
+ * between recorded or suspected related parties, then random others up to `sampleSize`. Refused, with nothing
+ * written, for bad input, another bureau's programme, or a period with no voucher purchase.
+ */
+export async function drawSpotCheck(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: Partial<Record<SpotCheckField, unknown>>,
+  now: Date = new Date(),
+): Promise<{ ok: true; spotCheckId: number; drawn: number; population: number } | Rejected<SpotCheckField>> {
+  const parsed = drawSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, fieldErrors: fieldErrorsFrom<SpotCheckField>(parsed.error) };
+  const { programmeId, from, to, sampleSize } = parsed.data;
+  const programme = await db.selectFrom("voucher_programmes").select("bureau_id").where("id", "=", programmeId).executeTakeFirst();
+  if (programme?.bureau_id !== actor.organisationId) return { ok: false, fieldErrors: { programmeId: "vouchers.spot.error.programme" } };
+
+  const [suspected, recorded] = await Promise.all([
+    suspectedRelatedParties(db, 10_000),
+    db.selectFrom("related_parties").select(["enterprise_id", "institution_id"]).execute(),
+  ]);
+  const flaggedPairs = [
+    ...suspected.map((s) => `${s.enterpriseId}:${s.institutionId}`),
+    ...recorded.map((r) => `${r.enterprise_id}:${r.institution_id}`),
+  ];
+  const seed = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  return db.transaction().execute(async (trx) => {
+    const population = await trx
+      .selectFrom("orders")
+      .select(["id", sql<string>`buyer_organisation_id || ':' || seller_organisation_id`.as("pair"), sql<string>`md5(${seed} || ':' || id)`.as("draw")])
+      .where("programme_id", "=", programmeId)
+      .where("voucher_part_fen", ">", 0)
+      .where("status", "=", "completed")
+      .where("paid_at", ">=", startOfChinaDay(from))
+      .where("paid_at", "<", endOfChinaDay(to))
+      .execute();
+    if (population.length === 0) return formError("vouchers.spot.error.nothingToDraw");
+    const flagged = new Set(flaggedPairs);
+    const mustDraw = population.filter((o) => flagged.has(o.pair));
+    const random = population
+      .filter((o) => !flagged.has(o.pair))
+      .sort((a, b) => (a.draw < b.draw ? -1 : a.draw > b.draw ? 1 : 0))
+      .slice(0, Math.max(0, sampleSize - mustDraw.length));
+
+    const check = await trx
+      .insertInto("spot_checks")
+      .values({ programme_id: programmeId, period_from: from, period_to: to, sample_size: sampleSize, population: population.length, seed, drawn_by: actor.userId, drawn_at: now })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto("spot_check_items")
+      .values([
+        ...mustDraw.map((o) => ({ spot_check_id: check.id, order_id: o.id, drawn_because: "suspected" as const })),
+        ...random.map((o) => ({ spot_check_id: check.id, order_id: o.id, drawn_because: "random" as const })),
+      ])
+      .execute();
+    await trx
+      .insertInto("audit_log")
+      .values({
+        actor_user_id: actor.userId,
+        action: "spot_check.draw",
+        subject_type: "spot_check",
+        subject_id: String(check.id),
+        detail: { programmeId, from, to, sampleSize, population: population.length, seed, suspected: mustDraw.length, random: random.length },
+      })
+      .execute();
+    return { ok: true as const, spotCheckId: check.id, drawn: mustDraw.length + random.length, population: population.length };
+  });
+}
+
+export interface SpotCheckSummary {
+  id: number;
+  programmeId: number;
+  programmeName: string;
+  from: string;
+  to: string;
+  sampleSize: number;
+  population: number;
+  seed: string;
+  drawnBy: string;
+  drawnAt: Date;
+  drawn: number;
+  reviewed: number;
+  irregular: number;
+}
+
+function summaries(db: Kysely<DB>, bureauId: number) {
+  return db
+    .selectFrom("spot_checks as c")
+    .innerJoin("voucher_programmes as p", "p.id", "c.programme_id")
+    .innerJoin("users as u", "u.id", "c.drawn_by")
+    .select([
+      "c.id",
+      "c.programme_id",
+      "p.name",
+      "c.period_from",
+      "c.period_to",
+      "c.sample_size",
+      "c.population",
+      "c.seed",
+      "u.display_name",
+      "c.drawn_at",
+      sql<number>`(select count(*) from spot_check_items i where i.spot_check_id = c.id)::int`.as("drawn"),
+      sql<number>`(select count(*) from spot_check_items i where i.spot_check_id = c.id and i.outcome <> 'pending')::int`.as("reviewed"),
+      sql<number>`(select count(*) from spot_check_items i where i.spot_check_id = c.id and i.outcome = 'irregular')::int`.as("irregular"),
+    ])
+    .where("p.bureau_id", "=", bureauId)
+    .orderBy("c.drawn_at", "desc")
+    .orderBy("c.id", "desc");
+}
+
+type SummaryRow = Awaited<ReturnType<ReturnType<typeof summaries>["execute"]>>[number];
+
+function toSummary(r: SummaryRow): SpotCheckSummary {
+  return {
+    id: r.id,
+    programmeId: r.programme_id,
+    programmeName: r.name,
+    from: r.period_from,
+    to: r.period_to,
+    sampleSize: r.sample_size,
+    population: r.population,
+    seed: r.seed,
+    drawnBy: r.display_name,
+    drawnAt: r.drawn_at,
+    drawn: r.drawn,
+    reviewed: r.reviewed,
+    irregular: r.irregular,
+  };
+}
+
+/** The bureau's spot checks, newest first, with how far their review has got. */
+export async function listSpotChecks(db: Kysely<DB>, bureauId: number): Promise<SpotCheckSummary[]> {
+  return (await summaries(db, bureauId).limit(100).execute()).map(toSummary);
+}
+
+export interface SpotCheckItem {
+  orderId: number;
+  contractNo: string | null;
+  resultTitle: string;
+  enterpriseId: number;
+  enterpriseName: string;
+  institutionId: number;
+  institutionName: string;
+  priceFen: number;
+  voucherPartFen: number;
+  paidAt: Date | null;
+  /** the vouchers that paid, for revoking one */
+  voucherSerials: string[];
+  drawnBecause: "random" | "suspected";
+  outcome: SpotCheckOutcome;
+  finding: string | null;
+  reviewedBy: string | null;
+  reviewedAt: Date | null;
+}
+
+/** One of the bureau's spot checks with its drawn purchases (suspected ones first), or null. */
+export async function getSpotCheck(db: Kysely<DB>, bureauId: number, id: number): Promise<(SpotCheckSummary & { items: SpotCheckItem[] }) | null> {
+  const row = await summaries(db, bureauId).where("c.id", "=", id).executeTakeFirst();
+  if (!row) return null;
+  const items = await db
+    .selectFrom("spot_check_items as i")
+    .innerJoin("orders as o", "o.id", "i.order_id")
+    .innerJoin("technology_results as r", "r.id", "o.result_id")
+    .innerJoin("organisations as e", "e.id", "o.buyer_organisation_id")
+    .innerJoin("organisations as s", "s.id", "o.seller_organisation_id")
+    .leftJoin("contracts as c", "c.id", "o.contract_id")
+    .leftJoin("users as u", "u.id", "i.reviewed_by")
+    .select([
+      "i.order_id",
+      "c.contract_no",
+      "r.title",
+      "o.buyer_organisation_id",
+      "e.name as enterprise_name",
+      "o.seller_organisation_id",
+      "s.name as institution_name",
+      "o.price_fen",
+      "o.voucher_part_fen",
+      "o.paid_at",
+      sql<string[]>`array(select distinct v.serial from ledger_transactions t join vouchers v on v.id = t.voucher_id
+        where t.order_id = o.id and t.kind = 'voucher_post' order by v.serial)`.as("serials"),
+      "i.drawn_because",
+      "i.outcome",
+      "i.finding",
+      "u.display_name as reviewed_by",
+      "i.reviewed_at",
+    ])
+    .where("i.spot_check_id", "=", id)
+    .orderBy(sql`i.drawn_because = 'suspected'`, "desc")
+    .orderBy("o.paid_at")
+    .orderBy("o.id")
+    .execute();
+  return {
+    ...toSummary(row),
+    items: items.map((i) => ({
+      orderId: i.order_id,
+      contractNo: i.contract_no,
+      resultTitle: i.title,
+      enterpriseId: i.buyer_organisation_id,
+      enterpriseName: i.enterprise_name,
+      institutionId: i.seller_organisation_id,
+      institutionName: i.institution_name,
+      priceFen: i.price_fen,
+      voucherPartFen: i.voucher_part_fen,
+      paidAt: i.paid_at,
+      voucherSerials: i.serials,
+      drawnBecause: i.drawn_because,
+      outcome: i.outcome,
+      finding: i.finding,
+      reviewedBy: i.reviewed_by,
+      reviewedAt: i.reviewed_at,
+    })),
+  };
+}
+
+export type ReviewField = "outcome" | "finding";
+
+const reviewSchema = z
+  .object({
+    outcome: z.enum(["compliant", "irregular"], { error: "vouchers.spot.error.outcome" }),
+    finding: z
+      .string()
+      .optional()
+      .transform((v) => v?.trim() || null)
+      .refine((v) => v === null || v.length <= 200, "vouchers.error.tooLong"),
+  })
+  .refine((v) => v.outcome !== "irregular" || v.finding !== null, { path: ["finding"], message: "vouchers.spot.error.findingRequired" });
+
+/** Records the review of one drawn purchase: compliant, or irregular with the finding. Given once; refused after. */
+export async function reviewSpotCheckItem(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: { spotCheckId: unknown; orderId: unknown; outcome: unknown; finding?: unknown },
+  now: Date = new Date(),
+): Promise<{ ok: true } | Rejected<ReviewField>> {
+  const parsed = reviewSchema.safeParse({ outcome: input.outcome, finding: input.finding ?? undefined });
+  if (!parsed.success) return { ok: false, fieldErrors: fieldErrorsFrom<ReviewField>(parsed.error) };
+  const spotCheckId = idFrom(input.spotCheckId);
+  const orderId = idFrom(input.orderId);
+  if (spotCheckId === null || orderId === null) return formError("vouchers.spot.error.notFound");
+  return db.transaction().execute(async (trx) => {
+    const item = await trx
+      .selectFrom("spot_check_items as i")
+      .innerJoin("spot_checks as c", "c.id", "i.spot_check_id")
+      .innerJoin("voucher_programmes as p", "p.id", "c.programme_id")
+      .select(["i.outcome", "p.bureau_id"])
+      .where("i.spot_check_id", "=", spotCheckId)
+      .where("i.order_id", "=", orderId)
+      .forUpdate("i")
+      .executeTakeFirst();
+    if (!item || item.bureau_id !== actor.organisationId) return formError("vouchers.spot.error.notFound");
+    if (item.outcome !== "pending") return formError("vouchers.spot.error.alreadyReviewed");
+    await trx
+      .updateTable("spot_check_items")
+      .set({ outcome: parsed.data.outcome, finding: parsed.data.finding, reviewed_by: actor.userId, reviewed_at: now })
+      .where("spot_check_id", "=", spotCheckId)
+      .where("order_id", "=", orderId)
+      .execute();
+    await trx
+      .insertInto("audit_log")
+      .values({
+        actor_user_id: actor.userId,
+        action: "spot_check.review",
+        subject_type: "spot_check",
+        subject_id: String(spotCheckId),
+        detail: { orderId, outcome: parsed.data.outcome, finding: parsed.data.finding },
+      })
+      .execute();
+    return { ok: true as const };
+  });
+}

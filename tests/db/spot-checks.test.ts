@@ -1,0 +1,141 @@
+import { sql } from "kysely";
+import { beforeAll, expect, it } from "vitest";
+import { startCheckout } from "../../app/services/checkout";
+import { drawSpotCheck, getSpotCheck, listSpotChecks, recordRelatedParty, reviewSpotCheckItem, type Actor } from "../../app/services/vouchers";
+import type { Database } from "../../db/client";
+import { describeEachEngine } from "../helpers/db";
+import { createParty, createTestProgramme, holdThroughCheckout, issueVoucher, listedLicence, payByTransfer } from "./ledger-fixtures";
+
+const DAY = 86_400_000;
+const chinaDay = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+async function count(db: Database, table: "spot_checks" | "spot_check_items"): Promise<number> {
+  return Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
+}
+
+describeEachEngine("voucher spot checks (抽查)", (db) => {
+  let bureau: Actor;
+  let seller: Actor;
+  beforeAll(async () => {
+    bureau = await createParty(db(), "bureau");
+    seller = await createParty(db(), "institution");
+  });
+
+  /** A programme with completed voucher purchases: `related` of them by a buyer recorded as related to the seller. */
+  async function programmeWithSales(sales: number, related: number) {
+    const programmeId = await createTestProgramme(db(), bureau);
+    const orders: number[] = [];
+    const relatedBuyer = await createParty(db(), "enterprise");
+    const relatedVoucher = await issueVoucher(db(), programmeId, relatedBuyer, bureau);
+    for (let i = 0; i < related; i++) {
+      const order = await holdThroughCheckout(db(), { bureau, enterprise: relatedBuyer, institution: seller }, relatedVoucher.voucherId, 100_000);
+      await payByTransfer(db(), order);
+      orders.push(order.orderId);
+    }
+    const recorded = await recordRelatedParty(db(), bureau, { enterpriseId: relatedBuyer.organisationId, institutionId: seller.organisationId, relation: "spin_off" });
+    expect(recorded.ok).toBe(true);
+    const others: number[] = [];
+    for (let i = 0; i < sales - related; i++) {
+      const buyer = await createParty(db(), "enterprise");
+      const voucher = await issueVoucher(db(), programmeId, buyer, bureau);
+      const order = await holdThroughCheckout(db(), { bureau, enterprise: buyer, institution: seller }, voucher.voucherId, 100_000);
+      await payByTransfer(db(), order);
+      others.push(order.orderId);
+    }
+    return { programmeId, relatedOrders: orders, otherOrders: others, relatedBuyer };
+  }
+
+  it("draws every related-party purchase of the period and a random rest that its recorded seed reproduces", async () => {
+    const { programmeId, relatedOrders, otherOrders, relatedBuyer } = await programmeWithSales(8, 2);
+    // Not in the population: a purchase still awaiting payment, one without a voucher, one paid before the period.
+    const waitingBuyer = await createParty(db(), "enterprise");
+    await holdThroughCheckout(db(), { bureau, enterprise: waitingBuyer, institution: seller }, (await issueVoucher(db(), programmeId, waitingBuyer, bureau)).voucherId, 100_000);
+    const cashResult = await listedLicence(db(), seller, bureau, 400_000);
+    const cash = await startCheckout(db(), relatedBuyer, { resultId: cashResult, mode: "nonexclusive_license", method: "bank_transfer", cardEnabled: false });
+    await payByTransfer(db(), cash);
+    const earlyBuyer = await createParty(db(), "enterprise");
+    const early = await holdThroughCheckout(db(), { bureau, enterprise: earlyBuyer, institution: seller }, (await issueVoucher(db(), programmeId, earlyBuyer, bureau)).voucherId, 100_000);
+    await payByTransfer(db(), early, new Date(Date.now() - 40 * DAY));
+
+    const period = { programmeId: String(programmeId), from: chinaDay(new Date(Date.now() - 30 * DAY)), to: chinaDay(new Date()) };
+    const drawn = await drawSpotCheck(db(), bureau, { ...period, sampleSize: "3" });
+    if (!drawn.ok) throw new Error(JSON.stringify(drawn));
+    expect(drawn).toMatchObject({ population: 8, drawn: 3 });
+    const check = await getSpotCheck(db(), bureau.organisationId, drawn.spotCheckId);
+    expect(check).toMatchObject({ programmeId, sampleSize: 3, population: 8, drawn: 3, reviewed: 0, irregular: 0 });
+    const suspected = check!.items.filter((i) => i.drawnBecause === "suspected").map((i) => i.orderId);
+    const random = check!.items.filter((i) => i.drawnBecause === "random").map((i) => i.orderId);
+    expect(suspected.sort()).toEqual([...relatedOrders].sort());
+    expect(random).toHaveLength(1);
+
+    // Anyone can repeat the draw: the other purchases ordered by md5(seed:order id), the first taken.
+    const { rows } = await sql<{ id: number }>`select id from orders where id = any(${sql.val(otherOrders)}::bigint[])
+      order by md5(${check!.seed} || ':' || id) limit 1`.execute(db());
+    expect(random).toEqual([rows[0].id]);
+    expect(check!.items.every((i) => i.outcome === "pending" && i.contractNo?.startsWith("PLT-") && i.voucherSerials.length === 1)).toBe(true);
+
+    const audit = await db().selectFrom("audit_log").select("detail").where("action", "=", "spot_check.draw").where("subject_id", "=", String(drawn.spotCheckId)).executeTakeFirstOrThrow();
+    expect(audit.detail).toMatchObject({ population: 8, suspected: 2, random: 1, seed: check!.seed });
+
+    // A sample larger than the population takes all of it; each draw has its own seed.
+    const all = await drawSpotCheck(db(), bureau, { ...period, sampleSize: "50" });
+    expect(all).toMatchObject({ ok: true, population: 8, drawn: 8 });
+    const listed = await listSpotChecks(db(), bureau.organisationId);
+    expect(listed.slice(0, 2).map((c) => c.drawn)).toEqual([8, 3]);
+    expect(new Set(listed.map((c) => c.seed)).size).toBe(listed.length);
+  });
+
+  it("refuses bad input, another bureau's programme and an empty period, writing nothing", async () => {
+    const { programmeId } = await programmeWithSales(1, 0);
+    const otherBureau = await createParty(db(), "bureau");
+    const today = chinaDay(new Date());
+    const draw = (input: Record<string, unknown>, actor = bureau) =>
+      drawSpotCheck(db(), actor, { programmeId: String(programmeId), from: today, to: today, sampleSize: "10", ...input });
+    const before = [await count(db(), "spot_checks"), await count(db(), "spot_check_items")];
+
+    expect(await draw({ programmeId: "" })).toEqual({ ok: false, fieldErrors: { programmeId: "vouchers.spot.error.programme" } });
+    expect(await draw({ from: "2026-02-30" })).toMatchObject({ fieldErrors: { from: "vouchers.error.date" } });
+    expect(await draw({ to: "" })).toMatchObject({ fieldErrors: { to: "vouchers.error.required" } });
+    expect(await draw({ from: today, to: "2020-01-01" })).toMatchObject({ fieldErrors: { to: "vouchers.spot.error.range" } });
+    for (const sampleSize of ["0", "201", "2.5", "abc", "-3"]) {
+      expect(await draw({ sampleSize })).toMatchObject({ fieldErrors: { sampleSize: "vouchers.spot.error.sampleSize" } });
+    }
+    expect(await draw({}, otherBureau)).toMatchObject({ fieldErrors: { programmeId: "vouchers.spot.error.programme" } });
+    expect(await draw({ programmeId: "999999999" })).toMatchObject({ fieldErrors: { programmeId: "vouchers.spot.error.programme" } });
+    expect(await draw({ from: "2020-01-01", to: "2020-12-31" })).toMatchObject({ formError: { key: "vouchers.spot.error.nothingToDraw" } });
+    expect([await count(db(), "spot_checks"), await count(db(), "spot_check_items")]).toEqual(before);
+  });
+
+  it("records each finding once, an irregular one with what was found; the database keeps findings and draws as given", async () => {
+    const { programmeId } = await programmeWithSales(3, 0);
+    const today = chinaDay(new Date());
+    const drawn = await drawSpotCheck(db(), bureau, { programmeId: String(programmeId), from: today, to: today, sampleSize: "3" });
+    if (!drawn.ok) throw new Error(JSON.stringify(drawn));
+    const [first, second, third] = (await getSpotCheck(db(), bureau.organisationId, drawn.spotCheckId))!.items.map((i) => i.orderId);
+    const review = (orderId: number, outcome: unknown, finding?: unknown, actor = bureau) =>
+      reviewSpotCheckItem(db(), actor, { spotCheckId: drawn.spotCheckId, orderId, outcome, finding });
+
+    expect(await review(first, "fine")).toEqual({ ok: false, fieldErrors: { outcome: "vouchers.spot.error.outcome" } });
+    expect(await review(first, "irregular", "   ")).toEqual({ ok: false, fieldErrors: { finding: "vouchers.spot.error.findingRequired" } });
+    expect(await review(first, "irregular", "证".repeat(201))).toMatchObject({ fieldErrors: { finding: "vouchers.error.tooLong" } });
+    expect(await review(first, "compliant", undefined, await createParty(db(), "bureau"))).toMatchObject({ formError: { key: "vouchers.spot.error.notFound" } });
+    expect(await review(999_999_999, "compliant")).toMatchObject({ formError: { key: "vouchers.spot.error.notFound" } });
+
+    expect(await review(first, "compliant")).toEqual({ ok: true });
+    expect(await review(first, "irregular", "补充")).toMatchObject({ formError: { key: "vouchers.spot.error.alreadyReviewed" } });
+    expect(await review(second, "irregular", "  未能提供技术交付证明 ")).toEqual({ ok: true });
+    const check = (await getSpotCheck(db(), bureau.organisationId, drawn.spotCheckId))!;
+    expect(check).toMatchObject({ reviewed: 2, irregular: 1 });
+    expect(check.items.find((i) => i.orderId === second)).toMatchObject({ outcome: "irregular", finding: "未能提供技术交付证明", reviewedBy: expect.any(String) });
+    expect(check.items.find((i) => i.orderId === third)).toMatchObject({ outcome: "pending", finding: null, reviewedBy: null, reviewedAt: null });
+    expect(await getSpotCheck(db(), (await createParty(db(), "bureau")).organisationId, drawn.spotCheckId)).toBeNull();
+
+    // Below the services: a finding given is not changed, a drawn purchase not removed, a draw not edited.
+    const refused = (statement: ReturnType<typeof sql>) => statement.execute(db()).then(() => "changed", () => "refused");
+    expect(await refused(sql`update spot_check_items set outcome = 'compliant', finding = null where spot_check_id = ${drawn.spotCheckId} and order_id = ${second}`)).toBe("refused");
+    expect(await refused(sql`delete from spot_check_items where spot_check_id = ${drawn.spotCheckId} and order_id = ${third}`)).toBe("refused");
+    expect(await refused(sql`update spot_checks set sample_size = 1 where id = ${drawn.spotCheckId}`)).toBe("refused");
+    expect(await refused(sql`update spot_check_items set outcome = 'irregular', reviewed_by = ${bureau.userId}, reviewed_at = now() where spot_check_id = ${drawn.spotCheckId} and order_id = ${third}`)).toBe("refused");
+    expect(await review(third, "compliant")).toEqual({ ok: true });
+  });
+});
