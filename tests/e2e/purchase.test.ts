@@ -1,4 +1,4 @@
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BROWSER_PROFILES, openCheckedPage, SCREENS } from "../helpers/browser-checks";
 import { assertPrerequisites, e2ePrerequisites, launchChromium, logIn } from "../helpers/e2e";
@@ -26,9 +26,31 @@ function fenOf(text: string): number {
   return Math.round(Number(yuan) * 100);
 }
 
+/** The first of these result pages that sells a non-exclusive licence at a fixed price: its checkout link, or null. */
+async function nonExclusiveCheckout(page: Page, resultPaths: readonly string[]): Promise<string | null> {
+  for (const path of resultPaths) {
+    await page.goto(path);
+    const href = await page.locator('a[href^="/checkout/"][href$="mode=nonexclusive_license"]').first().getAttribute("href", { timeout: 1_000 }).catch(() => null);
+    if (href) return href;
+  }
+  return null;
+}
+
 describe.skipIf(skip)("e2e purchase", () => {
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
+
+  /** The demo institution's listed results, from its researcher's list (a page checked like every other). */
+  async function demoInstitutionListings(problems: string[]) {
+    const seller = await openCheckedPage(browser!, server!.url, CHINESE, DESKTOP, problems, STEP_TIMEOUT);
+    await logIn(seller.page, "researcher@demo.cn");
+    await seller.page.goto("/institution/results?status=listed");
+    await seller.settle();
+    const ids = await seller.page
+      .locator('main a[href$="/edit"]')
+      .evaluateAll((links) => [...new Set(links.map((a) => /^\/institution\/results\/(\d+)\/edit$/.exec(a.getAttribute("href") ?? "")?.[1]))].filter(Boolean));
+    return { seller, ids };
+  }
 
   beforeAll(async () => {
     assertPrerequisites(missing);
@@ -51,12 +73,7 @@ describe.skipIf(skip)("e2e purchase", () => {
     await page.goto("/results?voucher=true");
     await buyer.settle();
     const listings = await page.locator("main article.hit:has(.tag--voucher) h3 a").evaluateAll((links) => links.map((a) => a.getAttribute("href") ?? ""));
-    let checkoutHref: string | null = null;
-    for (const href of listings.slice(0, 15)) {
-      await page.goto(href);
-      checkoutHref = await page.locator('a[href^="/checkout/"][href$="mode=nonexclusive_license"]').first().getAttribute("href", { timeout: 1_000 }).catch(() => null);
-      if (checkoutHref) break;
-    }
+    const checkoutHref = await nonExclusiveCheckout(page, listings.slice(0, 15));
     expect(checkoutHref, `none of ${listings.length} voucher-eligible listings sells a non-exclusive licence at a fixed price`).toBeTruthy();
 
     // Checkout: the server has worked out the voucher part; the buyer keeps it and pays the rest by bank transfer.
@@ -113,13 +130,7 @@ describe.skipIf(skip)("e2e purchase", () => {
 
   it("asks for a price, the institution quotes it, and accepting the quote opens checkout at the quoted price", async () => {
     const problems: string[] = [];
-    const seller = await openCheckedPage(browser!, server!.url, CHINESE, DESKTOP, problems, STEP_TIMEOUT);
-    await logIn(seller.page, "researcher@demo.cn");
-    await seller.page.goto("/institution/results?status=listed");
-    await seller.settle();
-    const ids = await seller.page
-      .locator('main a[href$="/edit"]')
-      .evaluateAll((links) => [...new Set(links.map((a) => /^\/institution\/results\/(\d+)\/edit$/.exec(a.getAttribute("href") ?? "")?.[1]))].filter(Boolean));
+    const { seller, ids } = await demoInstitutionListings(problems);
 
     // The enterprise, on a phone, asks about the first of the institution's listings with a price to negotiate.
     const buyer = await openCheckedPage(browser!, server!.url, CHINESE, PHONE, problems, STEP_TIMEOUT);
@@ -195,21 +206,10 @@ describe.skipIf(skip)("e2e purchase", () => {
     expect(await record.innerText()).toMatch(new RegExp(`${DEMO_INSTITUTION}[\\s\\S]*衍生企业[\\s\\S]*企业由该校教师创办`));
 
     // The enterprise, on a phone, opens checkout for a licence of that institution: the voucher may not pay.
-    const seller = await openCheckedPage(browser!, server!.url, CHINESE, DESKTOP, problems, STEP_TIMEOUT);
-    await logIn(seller.page, "researcher@demo.cn");
-    await seller.page.goto("/institution/results?status=listed");
-    await seller.settle();
-    const ids = await seller.page
-      .locator('main a[href$="/edit"]')
-      .evaluateAll((links) => [...new Set(links.map((a) => /^\/institution\/results\/(\d+)\/edit$/.exec(a.getAttribute("href") ?? "")?.[1]))].filter(Boolean));
+    const { seller, ids } = await demoInstitutionListings(problems);
     const buyer = await openCheckedPage(browser!, server!.url, CHINESE, PHONE, problems, STEP_TIMEOUT);
     await logIn(buyer.page, "enterprise@demo.cn");
-    let checkoutHref: string | null = null;
-    for (const id of ids.slice(0, 20)) {
-      await buyer.page.goto(`/results/${id}`);
-      checkoutHref = await buyer.page.locator('a[href^="/checkout/"][href$="mode=nonexclusive_license"]').first().getAttribute("href", { timeout: 1_000 }).catch(() => null);
-      if (checkoutHref) break;
-    }
+    const checkoutHref = await nonExclusiveCheckout(buyer.page, ids.slice(0, 20).map((id) => `/results/${id}`));
     expect(checkoutHref, `none of ${ids.length} listings of the demo institution sells a non-exclusive licence at a fixed price`).toBeTruthy();
     await buyer.page.goto(checkoutHref!);
     await buyer.settle();
