@@ -4,7 +4,7 @@ import { RELATIONS, type DB, type Relation } from "../../../db/schema";
 import type { Rejected } from "../accounts/types";
 import { violatedConstraint } from "../checkout/errors";
 import type { Actor } from "./programmes";
-import { fieldErrorsFrom, formError, idFrom } from "./validation";
+import { fieldErrorsFrom, formError, idField, idFrom } from "./validation";
 
 // 关联关系, a fraud control: vouchers may not pay for a purchase between an enterprise and an institution that are
 // related (a spin-off, a shareholding, people on both sides). The bureau records such pairs; the voucher part of a
@@ -15,8 +15,8 @@ import { fieldErrorsFrom, formError, idFrom } from "./validation";
 export type RelatedPartyField = "enterpriseId" | "institutionId" | "relation" | "note";
 
 const recordSchema = z.object({
-  enterpriseId: z.unknown().transform((v, ctx) => idFrom(v) ?? (ctx.addIssue({ code: "custom", message: "vouchers.related.error.enterprise" }), z.NEVER)),
-  institutionId: z.unknown().transform((v, ctx) => idFrom(v) ?? (ctx.addIssue({ code: "custom", message: "vouchers.related.error.institution" }), z.NEVER)),
+  enterpriseId: idField("vouchers.related.error.enterprise"),
+  institutionId: idField("vouchers.related.error.institution"),
   relation: z.enum(RELATIONS, { error: "vouchers.related.error.relation" }),
   note: z
     .string()

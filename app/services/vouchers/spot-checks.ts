@@ -4,7 +4,7 @@ import type { DB, SpotCheckOutcome } from "../../../db/schema";
 import type { Rejected } from "../accounts/types";
 import type { Actor } from "./programmes";
 import { suspectedRelatedParties } from "./related-parties";
-import { calendarDate, endOfChinaDay, fieldErrorsFrom, formError, idFrom } from "./validation";
+import { calendarDate, endOfChinaDay, fieldErrorsFrom, formError, idField, idFrom } from "./validation";
 
 // 抽查, a fraud control: the bureau draws a sample of a programme's voucher-paid purchases completed in a period and
 // reviews each one's papers (contract, invoice, proof of delivery). Purchases between recorded or suspected related
@@ -18,7 +18,7 @@ export type SpotCheckField = "programmeId" | "from" | "to" | "sampleSize";
 
 const drawSchema = z
   .object({
-    programmeId: z.unknown().transform((v, ctx) => idFrom(v) ?? (ctx.addIssue({ code: "custom", message: "vouchers.spot.error.programme" }), z.NEVER)),
+    programmeId: idField("vouchers.spot.error.programme"),
     from: calendarDate,
     to: calendarDate,
     sampleSize: z

@@ -60,6 +60,18 @@ export function idFrom(value: unknown): number | null {
   return Number.isSafeInteger(n) && n > 0 ? n : null;
 }
 
+/** A form value that must be an id (see idFrom), refused with `message` (an i18n key) otherwise. */
+export function idField(message: string) {
+  return z.unknown().transform((value, ctx) => {
+    const id = idFrom(value);
+    if (id === null) {
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    }
+    return id;
+  });
+}
+
 /** The first problem of each top-level field, as field → i18n key. */
 export function fieldErrorsFrom<F extends string>(error: z.ZodError): FieldErrors<F> {
   const errors: FieldErrors<F> = {};
