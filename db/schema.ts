@@ -348,10 +348,11 @@ export interface InstitutionPayoutsTable {
   paid_at: CreatedAt;
 }
 
-export const RELATIONS = ["spin_off", "shareholding", "shared_personnel", "other"] as const;
+/** How a pair is related; "none": the bureau looked into a suspected pair and found it unrelated. */
+export const RELATIONS = ["spin_off", "shareholding", "shared_personnel", "other", "none"] as const;
 export type Relation = (typeof RELATIONS)[number];
 
-/** 关联关系 (db/migrations/0013_related_parties.ts): vouchers never pay between these two. */
+/** 关联关系 (db/migrations/0013_related_parties.ts): vouchers never pay between these two (unless relation is "none"). */
 export interface RelatedPartiesTable {
   id: Id;
   enterprise_id: number;

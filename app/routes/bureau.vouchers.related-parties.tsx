@@ -54,7 +54,7 @@ export async function action({ request }: ActionFunctionArgs) {
       note: form.get("note") ?? undefined,
     });
     if (!result.ok) return data<ActionError>({ target, fieldErrors: result.fieldErrors, error: result.formError ?? null }, { status: 400 });
-    return redirect("/bureau/vouchers/related-parties?recorded=1");
+    return redirect(`/bureau/vouchers/related-parties?recorded=${form.get("relation") === "none" ? "none" : "related"}`);
   }
   if (intent === "remove") {
     const id = String(form.get("id"));
@@ -78,7 +78,8 @@ export default function RelatedParties() {
   const locale = useLocale();
   const busy = navigation.state === "submitting";
   const failureOf = (target: string) => (actionData?.target === target ? actionData : null);
-  const relationOptions = RELATIONS.map((r) => ({ value: r, label: t(`vouchers.related.relation.${r}`) }));
+  const decisionOptions = RELATIONS.map((r) => ({ value: r, label: t(`vouchers.related.relation.${r}`) }));
+  const relationOptions = decisionOptions.filter((o) => o.value !== "none");
   const newFailure = failureOf("new");
 
   return (
@@ -89,7 +90,7 @@ export default function RelatedParties() {
       <PageHead title={t("vouchers.related.title")} intro={t("vouchers.related.intro")} />
       {search.get("recorded") ? (
         <p className="notice" role="status">
-          {t("vouchers.related.recordedDone")}
+          {t(search.get("recorded") === "none" ? "vouchers.related.clearedDone" : "vouchers.related.recordedDone")}
         </p>
       ) : null}
       {search.get("removed") ? (
@@ -128,7 +129,7 @@ export default function RelatedParties() {
                   const failure = failureOf(target);
                   return (
                     <details className="voucher-revoke" open={failure ? true : undefined}>
-                      <summary className="button button--ghost">{t("vouchers.related.recordThis")}</summary>
+                      <summary className="button button--ghost">{t("vouchers.related.decide")}</summary>
                       <Form method="post" className="voucher-revoke__form">
                         <input type="hidden" name="intent" value="record" />
                         <input type="hidden" name="target" value={target} />
@@ -142,9 +143,9 @@ export default function RelatedParties() {
                         <SelectField
                           id={`${target}-relation`}
                           name="relation"
-                          label={t("vouchers.related.field.relation")}
-                          options={relationOptions}
-                          defaultValue="other"
+                          label={t("vouchers.related.field.finding")}
+                          options={decisionOptions}
+                          placeholder={t("vouchers.related.choose")}
                           required
                           error={failure?.fieldErrors.relation ? t(failure.fieldErrors.relation) : null}
                         />
@@ -152,9 +153,8 @@ export default function RelatedParties() {
                           id={`${target}-note`}
                           name="note"
                           label={t("vouchers.related.field.note")}
-                          optional
+                          hint={t("vouchers.related.decideHint")}
                           maxLength={200}
-                          defaultValue={s.signals.map((g) => t(`vouchers.related.signal.${g.signal}`, { value: g.value })).join("；").slice(0, 200)}
                           error={failure?.fieldErrors.note ? t(failure.fieldErrors.note) : null}
                         />
                         <button type="submit" className="button" disabled={busy}>
@@ -226,6 +226,7 @@ export default function RelatedParties() {
 
       <section className="panel panel--spaced" aria-labelledby="recorded">
         <h2 id="recorded">{t("vouchers.related.recorded", { count: recorded.length })}</h2>
+        <p className="field__hint">{t("vouchers.related.recordedHint")}</p>
         {recorded.length === 0 ? (
           <p className="empty">{t("vouchers.related.recordedNone")}</p>
         ) : (
@@ -238,7 +239,7 @@ export default function RelatedParties() {
                 header: t("vouchers.related.field.relation"),
                 cell: (r) => (
                   <>
-                    {t(`vouchers.related.relation.${r.relation}`)}
+                    <span className={r.relation === "none" ? "tag" : "tag tag--alert"}>{t(`vouchers.related.relation.${r.relation}`)}</span>
                     {r.note ? (
                       <>
                         <br />

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { beforeAll, expect, it } from "vitest";
 import type { SessionUser } from "../../app/services/accounts/types";
 import { CheckoutError, markOrderPaid, previewCheckout, startCheckout } from "../../app/services/checkout";
@@ -175,6 +176,30 @@ describeEachEngine("related parties (关联关系)", (db) => {
     const recorded = await recordRelatedParty(db(), asActor(m.bureau), { enterpriseId: buyer.organisationId, institutionId: seller.organisationId, relation: "shared_personnel" });
     expect(recorded.ok).toBe(true);
     expect(await pairOf()).toBeUndefined();
+  });
+
+  it("a suspected pair the bureau finds not related (saying why) is suspected no more, and vouchers still pay between them", async () => {
+    const buyer = await makeMember(db(), "enterprise");
+    const seller = await makeMember(db(), "institution");
+    await useMailDomain(db(), buyer, "zhcl.cn");
+    await useMailDomain(db(), seller, "zhcl.cn");
+    const voucher = await voucherFor(db(), m, buyer);
+    const resultId = await listedResult(db(), m, [{ mode: "nonexclusive_license", price_fen: 4_000_000 }], { seller });
+    await buyWithVoucher(db(), buyer, voucher.voucherId, resultId);
+    const isSuspected = async () => (await suspectedRelatedParties(db())).some((s) => s.enterpriseId === buyer.organisationId && s.institutionId === seller.organisationId);
+    expect(await isSuspected()).toBe(true);
+
+    const clear = (note?: string) =>
+      recordRelatedParty(db(), asActor(m.bureau), { enterpriseId: buyer.organisationId, institutionId: seller.organisationId, relation: "none", note });
+    expect(await clear("  ")).toEqual({ ok: false, fieldErrors: { note: "vouchers.related.error.noteForNone" } });
+    const cleared = await clear("邮箱域名为同一集团的企业邮局，双方无股权和人员关联");
+    expect(cleared.ok).toBe(true);
+    expect(await isSuspected()).toBe(false);
+    expect((await listRelatedParties(db())).find((r) => r.enterpriseId === buyer.organisationId)).toMatchObject({ relation: "none", pendingOrders: 1 });
+    expect((await buyWithVoucher(db(), buyer, voucher.voucherId, resultId)).voucherPartFen).toBe(2_000_000);
+    // The database holds a cleared pair to saying why, as the service does.
+    const refused = await sql`update related_parties set note = null where enterprise_id = ${buyer.organisationId}`.execute(db()).then(() => "changed", () => "refused");
+    expect(refused).toBe("refused");
   });
 
   it("offers the enterprises that applied for vouchers and every institution to choose from", async () => {

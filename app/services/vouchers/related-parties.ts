@@ -10,7 +10,8 @@ import { fieldErrorsFrom, formError, idField, idFrom } from "./validation";
 // related (a spin-off, a shareholding, people on both sides). The bureau records such pairs; the voucher part of a
 // purchase between them is refused (vouchers/voucher-part.ts). To help find pairs nobody declared, voucher-paid
 // orders are checked for tell-tale overlaps: a result's inventor who is the buyer's contact, one phone number on both
-// sides, one company mail domain on both sides. Those are only suspicions: the bureau looks and decides.
+// sides, one company mail domain on both sides. Those are only suspicions: the bureau looks and records what it found,
+// relation "none" (with why) for a pair that turned out unrelated, which then is suspected no more.
 
 export type RelatedPartyField = "enterpriseId" | "institutionId" | "relation" | "note";
 
@@ -23,7 +24,7 @@ const recordSchema = z.object({
     .optional()
     .transform((v) => v?.trim() || null)
     .refine((v) => v === null || v.length <= 200, "vouchers.error.tooLong"),
-});
+}).refine((v) => v.relation !== "none" || v.note !== null, { path: ["note"], message: "vouchers.related.error.noteForNone" });
 
 /**
  * Records that an enterprise and an institution are related. Refused, with nothing written, when either side is not
@@ -71,7 +72,7 @@ export async function recordRelatedParty(
   }
 }
 
-/** Removes a recorded pair (recorded in error, or the relationship has ended); the audit log keeps what it was. */
+/** Removes a recorded pair (recorded in error, or things have changed); the audit log keeps what it was. */
 export async function removeRelatedParty(db: Kysely<DB>, actor: Actor, input: { id: unknown }): Promise<{ ok: true } | Rejected<never>> {
   const id = idFrom(input.id);
   if (id === null) return formError("vouchers.related.error.notFound");
@@ -143,7 +144,7 @@ async function voucherOrdersByPair(db: Kysely<DB>, pairs: { enterpriseId: number
   return byPair;
 }
 
-/** Every recorded pair, newest first, with the voucher-paid orders between them. */
+/** Every recorded pair (related, or found unrelated), newest first, with the voucher-paid orders between them. */
 export async function listRelatedParties(db: Kysely<DB>): Promise<RelatedPartyRecord[]> {
   const rows = await db
     .selectFrom("related_parties as rp")
@@ -190,7 +191,7 @@ export const PUBLIC_MAIL_DOMAINS = [
 ];
 
 /**
- * Pairs with voucher-paid orders (pending or completed) that nobody has recorded as related, but whose two sides
+ * Pairs with voucher-paid orders (pending or completed) that the bureau has not recorded either way, but whose two sides
  * share an inventor's name with the buyer's contacts, a phone number or a company mail domain (the buyer's logins and
  * the seller's logins or the result's contact address). At most `limit`
  * pairs, those with the most voucher money first.

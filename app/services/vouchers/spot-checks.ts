@@ -51,7 +51,7 @@ export async function drawSpotCheck(
 
   const [suspected, recorded] = await Promise.all([
     suspectedRelatedParties(db, 10_000),
-    db.selectFrom("related_parties").select(["enterprise_id", "institution_id"]).execute(),
+    db.selectFrom("related_parties").select(["enterprise_id", "institution_id"]).where("relation", "<>", "none").execute(),
   ]);
   const flaggedPairs = [
     ...suspected.map((s) => `${s.enterpriseId}:${s.institutionId}`),

@@ -156,7 +156,8 @@ export async function quoteVoucherPart(db: Kysely<DB>, input: VoucherQuoteInput)
       "a.balance",
       capUsedSql(sql.ref("v.enterprise_id"), sql.ref("v.programme_id"), now).as("cap_used"),
       sql<boolean>`exists (select 1 from related_parties rp
-        where rp.enterprise_id = v.enterprise_id and rp.institution_id = ${input.sellerOrganisationId}::bigint)`.as("related"),
+        where rp.enterprise_id = v.enterprise_id and rp.institution_id = ${input.sellerOrganisationId}::bigint
+          and rp.relation <> 'none')`.as("related"),
     ])
     .where("v.id", "in", ids)
     .orderBy("v.id")
