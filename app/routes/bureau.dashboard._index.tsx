@@ -141,6 +141,9 @@ export default function Dashboard() {
             <Link className="button button--ghost" to="/bureau/contracts">
               {t("nav.contracts")}
             </Link>
+            <Link className="button button--ghost" to="/bureau/dashboard/rewards">
+              {t("rewards.open")}
+            </Link>
           </>
         }
       />

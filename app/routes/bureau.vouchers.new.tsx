@@ -154,7 +154,7 @@ export default function NewVoucherProgramme() {
               {error("qualifyingModes")}
             </p>
           ) : null}
-          <div className="voucher-modes">
+          <div className="checkbox-row">
             {TRANSFER_MODES.map((mode, i) => (
               <label key={mode} className="checkbox" htmlFor={i === 0 ? modesIds.id : `${modesIds.id}-${mode}`}>
                 <input

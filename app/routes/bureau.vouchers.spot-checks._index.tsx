@@ -90,7 +90,7 @@ export default function SpotChecks() {
             required
             error={errorOf("programmeId")}
           />
-          <div className="date-pair">
+          <div className="field-row">
             <TextField name="from" type="date" label={t("vouchers.spot.field.from")} defaultValue={defaults.from} required error={errorOf("from")} />
             <TextField name="to" type="date" label={t("vouchers.spot.field.to")} defaultValue={defaults.to} required error={errorOf("to")} />
           </div>

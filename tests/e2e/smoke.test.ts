@@ -20,6 +20,7 @@ const WORKSPACES: Record<string, string[]> = {
     "/bureau/contracts/import",
     "/bureau/dashboard",
     "/bureau/dashboard/report",
+    "/bureau/dashboard/rewards",
     "/bureau/vouchers",
     "/bureau/vouchers/new",
     "/bureau/vouchers/reimbursement",

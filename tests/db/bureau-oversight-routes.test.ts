@@ -1,0 +1,121 @@
+import { beforeAll, expect, it } from "vitest";
+import { loader as rewardsCsvLoader } from "../../app/routes/bureau.dashboard.rewards[.csv]";
+import { loader as rewardsLoader } from "../../app/routes/bureau.dashboard.rewards";
+import { action as relatedAction, loader as relatedLoader } from "../../app/routes/bureau.vouchers.related-parties";
+import { action as spotCheckAction, loader as spotCheckLoader } from "../../app/routes/bureau.vouchers.spot-checks.$id";
+import { action as drawAction } from "../../app/routes/bureau.vouchers.spot-checks._index";
+import { createSession } from "../../app/services/accounts/sessions";
+import type { SessionUser } from "../../app/services/accounts/types";
+import { registerContract } from "../../app/services/contracts";
+import { formRequest, useAppDatabase } from "../helpers/app-db";
+import { describeEachEngine } from "../helpers/db";
+import { holdThroughCheckout, payByTransfer } from "./ledger-fixtures";
+import { asActor, createMarket, voucherFor, type Market } from "./checkout-fixtures";
+
+// The bureau's oversight pages, through their loaders and actions as Remix calls them: related parties, spot checks,
+// and the transaction-reward table with its CSV.
+
+const BASE = "http://localhost:3000";
+const context = { clientIp: "127.0.0.1" };
+
+async function thrown(promise: Promise<unknown>): Promise<Response> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Response);
+  return error as Response;
+}
+
+function refused(result: unknown): { status: number | undefined; body: Record<string, unknown> } {
+  expect(result).not.toBeInstanceOf(Response);
+  const { data, init } = result as { data: Record<string, unknown>; init: ResponseInit | null };
+  return { status: init?.status, body: data };
+}
+
+describeEachEngine("bureau oversight routes", (db, engine) => {
+  useAppDatabase(db, engine);
+  let m: Market;
+  const cookies = new Map<number, string>();
+  const as = (user: SessionUser) => ({ Cookie: cookies.get(user.id) ?? "" });
+  const get = (user: SessionUser, path: string) => new Request(`${BASE}${path}`, { headers: as(user) });
+  const post = (user: SessionUser, path: string, fields: Record<string, string>) => formRequest(`${BASE}${path}`, fields, as(user));
+
+  beforeAll(async () => {
+    m = await createMarket(db());
+    for (const user of [m.buyer, m.bureau]) cookies.set(user.id, `__session=${(await createSession(db(), user.id)).token}`);
+  });
+
+  it("related parties: the bureau records a pair from the form, a bad one answers 400 naming the fields; others are refused", async () => {
+    const path = "/bureau/vouchers/related-parties";
+    expect((await thrown(relatedLoader({ request: get(m.buyer, path), params: {}, context }))).status).toBe(403);
+    const bad = refused(await relatedAction({ request: post(m.bureau, path, { intent: "record", target: "new", enterpriseId: "", relation: "" }), params: {}, context }));
+    expect(bad).toEqual({
+      status: 400,
+      body: { target: "new", error: null, fieldErrors: { enterpriseId: "vouchers.related.error.enterprise", institutionId: "vouchers.related.error.institution", relation: "vouchers.related.error.relation" } },
+    });
+    const done = await relatedAction({
+      request: post(m.bureau, path, { intent: "record", target: "new", enterpriseId: String(m.buyer.organisationId), institutionId: String(m.seller.organisationId), relation: "spin_off", note: "" }),
+      params: {},
+      context,
+    });
+    expect((done as Response).headers.get("Location")).toBe(`${path}?recorded=related`);
+    const page = await relatedLoader({ request: get(m.bureau, path), params: {}, context });
+    expect(page.recorded.map((r) => [r.enterpriseId, r.institutionId, r.relation])).toContainEqual([m.buyer.organisationId, m.seller.organisationId, "spin_off"]);
+  });
+
+  it("spot checks: a draw redirects to its page, where a finding is recorded once", async () => {
+    const buyer = m.otherBuyer;
+    const voucher = await voucherFor(db(), m, buyer);
+    await payByTransfer(db(), await holdThroughCheckout(db(), { bureau: asActor(m.bureau), enterprise: asActor(buyer), institution: asActor(m.seller) }, voucher.voucherId, 100_000));
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const drawn = await drawAction({
+      request: post(m.bureau, "/bureau/vouchers/spot-checks", { programmeId: String(m.programmeId), from: today, to: today, sampleSize: "5" }),
+      params: {},
+      context,
+    });
+    const location = (drawn as Response).headers.get("Location") ?? "";
+    const id = /^\/bureau\/vouchers\/spot-checks\/(\d+)\?drawn=1$/.exec(location)?.[1];
+    expect(id, location).toBeDefined();
+    const page = await spotCheckLoader({ request: get(m.bureau, `/bureau/vouchers/spot-checks/${id}`), params: { id }, context });
+    expect(page.items.length).toBeGreaterThan(0);
+    const orderId = String(page.items[0].orderId);
+    const review = (fields: Record<string, string>) => spotCheckAction({ request: post(m.bureau, `/bureau/vouchers/spot-checks/${id}`, { orderId, ...fields }), params: { id }, context });
+    expect(refused(await review({ outcome: "irregular", finding: "" }))).toMatchObject({ status: 400, body: { fieldErrors: { finding: "vouchers.spot.error.findingRequired" } } });
+    expect(((await review({ outcome: "compliant" })) as Response).headers.get("Location")).toBe(`/bureau/vouchers/spot-checks/${id}?reviewed=${orderId}#order-${orderId}`);
+    expect(refused(await review({ outcome: "compliant" }))).toMatchObject({ status: 400, body: { error: { key: "vouchers.spot.error.alreadyReviewed" } } });
+    expect((await thrown(spotCheckLoader({ request: get(m.bureau, "/bureau/vouchers/spot-checks/999999"), params: { id: "999999" }, context }))).status).toBe(404);
+  });
+
+  it("transaction rewards: the table and its CSV for a year; bad parameters are named", async () => {
+    await registerContract(db(), {
+      source: "manual",
+      contractNo: "RW-ROUTE-1",
+      signedOn: "2016-05-20",
+      type: "transfer",
+      field: "aerospace",
+      seller: "洛阳某研究所",
+      sellerType: "institute",
+      buyer: "洛阳某公司",
+      buyerRegion: "西工区",
+      amountFen: 80_000_000,
+      technicalIncomeFen: 70_000_000,
+    });
+    const query = "year=2016&rate=2&cap=10000&type=institute";
+    const page = await rewardsLoader({ request: get(m.bureau, `/bureau/dashboard/rewards?${query}`), params: {}, context });
+    if (!page.ok) throw new Error(JSON.stringify(page));
+    expect(page.table.lines).toEqual([
+      { seller: "洛阳某研究所", seller_type: "institute", contracts: 1, technical_income_fen: 70_000_000, reward_fen: 1_000_000, capped: true },
+    ]);
+    const csv = await rewardsCsvLoader({ request: get(m.bureau, `/bureau/dashboard/rewards.csv?${query}`), params: {}, context });
+    expect(csv.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
+    const lines = (await csv.text()).replace(/^\uFEFF/, "").trim().split("\r\n");
+    expect(lines.slice(1)).toEqual(["1,洛阳某研究所,科研院所,1,700000.00,10000.00,1", ",合计,,1,700000.00,10000.00,1"]);
+
+    const bad = await rewardsLoader({ request: get(m.bureau, "/bureau/dashboard/rewards?year=1990&rate=abc"), params: {}, context });
+    expect(bad).toMatchObject({ ok: false, errors: { year: "rewards.error.year", rate: "rewards.error.rate" } });
+    const badCsv = await rewardsCsvLoader({ request: get(m.bureau, "/bureau/dashboard/rewards.csv?cap=-1"), params: {}, context });
+    expect([badCsv.status, await badCsv.text()]).toEqual([400, "cap: Enter an amount above 0 (yuan, at most two decimals), or leave it empty\n"]);
+    expect((await thrown(rewardsCsvLoader({ request: get(m.buyer, "/bureau/dashboard/rewards.csv"), params: {}, context }))).status).toBe(403);
+  });
+});
