@@ -199,9 +199,9 @@ describe.skipIf(skip)("e2e purchase", () => {
     await form.getByLabel(/^关系/).selectOption({ label: "衍生企业（由该单位或其人员创办）" });
     await form.getByLabel(/^说明/).fill("企业由该校教师创办");
     await form.getByRole("button", { name: "登记" }).click();
-    await bureau.page.waitForURL(/recorded=1/);
+    await bureau.page.waitForURL(/recorded=related/);
     await bureau.settle();
-    const record = bureau.page.getByRole("region", { name: /已登记的关联关系/ }).locator("tbody tr", { hasText: DEMO_ENTERPRISE.name });
+    const record = bureau.page.getByRole("region", { name: /核查记录/ }).locator("tbody tr", { hasText: DEMO_ENTERPRISE.name });
     await expect.poll(() => record.count()).toBe(1);
     expect(await record.innerText()).toMatch(new RegExp(`${DEMO_INSTITUTION}[\\s\\S]*衍生企业[\\s\\S]*企业由该校教师创办`));
 
