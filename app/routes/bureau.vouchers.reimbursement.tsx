@@ -46,7 +46,10 @@ export async function action({ request }: ActionFunctionArgs) {
   const db = await getDb();
   if (form.get("intent") === "batch") {
     const programmeId = Number(form.get("programmeId"));
-    const result = await createReimbursementBatch(db, actor, { programmeId });
+    // The institutions ticked in the programme's list; one found irregular by a spot check starts unticked (暂缓兑付).
+    const institutionIds = form.getAll("institutionId").map(Number).filter((id) => Number.isSafeInteger(id) && id > 0);
+    if (institutionIds.length === 0) return data({ target: `programme-${programmeId}`, error: "vouchers.reimbursement.noneChosen" }, { status: 400 });
+    const result = await createReimbursementBatch(db, actor, { programmeId, institutionIds });
     if (!result.ok)
       return data({ target: `programme-${programmeId}`, error: result.formError?.key ?? "vouchers.error.generic" }, { status: 400 });
     return redirect(`/bureau/vouchers/reimbursement?batch=${result.batchId}`);
@@ -110,24 +113,26 @@ export default function Reimbursement() {
           <p className="empty">{t("vouchers.reimbursement.nothing")}</p>
         ) : (
           programmes.map((p) => (
-            <div key={p.programmeId} className="panel--spaced">
+            <Form method="post" key={p.programmeId} className="panel--spaced">
+              <input type="hidden" name="intent" value="batch" />
+              <input type="hidden" name="programmeId" value={p.programmeId} />
               <div className="panel__head">
                 <h3>
                   {p.name} · {t("vouchers.reimbursement.owedTotal", { amount: formatFen(p.owedFen, locale) })}
                 </h3>
-                <Form method="post">
-                  <input type="hidden" name="intent" value="batch" />
-                  <input type="hidden" name="programmeId" value={p.programmeId} />
-                  <button type="submit" className="button" disabled={busy || p.owedFen === 0}>
-                    {t("vouchers.reimbursement.makeBatch")}
-                  </button>
-                </Form>
+                <button type="submit" className="button" disabled={busy || p.owedFen === 0}>
+                  {t("vouchers.reimbursement.makeBatch")}
+                </button>
               </div>
               {errorFor(`programme-${p.programmeId}`)}
+              {p.lines.some((l) => l.irregularFindings > 0 && l.owedFen > 0) ? (
+                <p className="field__hint">{t("vouchers.reimbursement.heldHint")}</p>
+              ) : null}
               <ScrollArea>
                 <table className="data">
                   <thead>
                     <tr>
+                      <th scope="col">{t("vouchers.reimbursement.colInclude")}</th>
                       <th scope="col">{t("vouchers.col.institution")}</th>
                       <th scope="col" className="num">
                         {t("vouchers.reimbursement.colOwed")}
@@ -143,7 +148,26 @@ export default function Reimbursement() {
                   <tbody>
                     {p.lines.map((l) => (
                       <tr key={l.institutionId}>
-                        <td>{l.institutionName}</td>
+                        <td>
+                          {l.owedFen > 0 ? (
+                            <input
+                              type="checkbox"
+                              name="institutionId"
+                              value={l.institutionId}
+                              defaultChecked={l.irregularFindings === 0}
+                              aria-label={t("vouchers.reimbursement.include", { name: l.institutionName })}
+                            />
+                          ) : null}
+                        </td>
+                        <td>
+                          {l.institutionName}
+                          {l.irregularFindings > 0 ? (
+                            <>
+                              {" "}
+                              <span className="tag tag--alert">{t("vouchers.reimbursement.irregular", { count: l.irregularFindings })}</span>
+                            </>
+                          ) : null}
+                        </td>
                         <td className="num">{formatFen(l.owedFen, locale)}</td>
                         <td className="num">{formatFen(l.inPaymentFen, locale)}</td>
                         <td className="num">{formatFen(l.paidFen, locale)}</td>
@@ -152,7 +176,7 @@ export default function Reimbursement() {
                   </tbody>
                 </table>
               </ScrollArea>
-            </div>
+            </Form>
           ))
         )}
       </section>

@@ -4,9 +4,12 @@ import { loader as rewardsLoader } from "../../app/routes/bureau.dashboard.rewar
 import { action as relatedAction, loader as relatedLoader } from "../../app/routes/bureau.vouchers.related-parties";
 import { action as spotCheckAction, loader as spotCheckLoader } from "../../app/routes/bureau.vouchers.spot-checks.$id";
 import { action as drawAction } from "../../app/routes/bureau.vouchers.spot-checks._index";
+import { action as reimbursementAction, loader as reimbursementLoader } from "../../app/routes/bureau.vouchers.reimbursement";
 import { createSession } from "../../app/services/accounts/sessions";
 import type { SessionUser } from "../../app/services/accounts/types";
 import { registerContract } from "../../app/services/contracts";
+import { drawSpotCheck, getSpotCheck, listBatches, reviewSpotCheckItem } from "../../app/services/vouchers";
+import { makeMember } from "../helpers/catalogue";
 import { formRequest, useAppDatabase } from "../helpers/app-db";
 import { describeEachEngine } from "../helpers/db";
 import { holdThroughCheckout, payByTransfer } from "./ledger-fixtures";
@@ -85,6 +88,38 @@ describeEachEngine("bureau oversight routes", (db, engine) => {
     expect(((await review({ outcome: "compliant" })) as Response).headers.get("Location")).toBe(`/bureau/vouchers/spot-checks/${id}?reviewed=${orderId}#order-${orderId}`);
     expect(refused(await review({ outcome: "compliant" }))).toMatchObject({ status: 400, body: { error: { key: "vouchers.spot.error.alreadyReviewed" } } });
     expect((await thrown(spotCheckLoader({ request: get(m.bureau, "/bureau/vouchers/spot-checks/999999"), params: { id: "999999" }, context }))).status).toBe(404);
+  });
+
+  it("reimbursement: an institution found irregular in a spot check is held back unless ticked; a batch takes the ticked ones", async () => {
+    const held = await makeMember(db(), "institution");
+    const paid = await makeMember(db(), "institution");
+    for (const seller of [held, paid]) {
+      const buyer = await makeMember(db(), "enterprise");
+      const voucher = await voucherFor(db(), m, buyer);
+      await payByTransfer(db(), await holdThroughCheckout(db(), { bureau: asActor(m.bureau), enterprise: asActor(buyer), institution: asActor(seller) }, voucher.voucherId, 100_000));
+    }
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const check = await drawSpotCheck(db(), asActor(m.bureau), { programmeId: String(m.programmeId), from: today, to: today, sampleSize: "200" });
+    if (!check.ok) throw new Error(JSON.stringify(check));
+    const irregular = (await getSpotCheck(db(), m.bureau.organisationId, check.spotCheckId))!.items.find((i) => i.institutionId === held.organisationId)!;
+    expect(await reviewSpotCheckItem(db(), asActor(m.bureau), { spotCheckId: check.spotCheckId, orderId: irregular.orderId, outcome: "irregular", finding: "无交付证明" })).toEqual({ ok: true });
+
+    const path = "/bureau/vouchers/reimbursement";
+    const page = await reimbursementLoader({ request: get(m.bureau, path), params: {}, context });
+    const lines = page.programmes.find((p) => p.programmeId === m.programmeId)!.lines;
+    expect(lines.find((l) => l.institutionId === held.organisationId)).toMatchObject({ owedFen: 100_000, irregularFindings: 1 });
+    expect(lines.find((l) => l.institutionId === paid.organisationId)).toMatchObject({ owedFen: 100_000, irregularFindings: 0 });
+
+    const batch = (fields: Record<string, string>, ids: number[]) => {
+      const body = new URLSearchParams({ intent: "batch", programmeId: String(m.programmeId), ...fields });
+      for (const id of ids) body.append("institutionId", String(id));
+      return reimbursementAction({ request: new Request(`${BASE}${path}`, { method: "POST", headers: { ...as(m.bureau), "Content-Type": "application/x-www-form-urlencoded" }, body }), params: {}, context });
+    };
+    expect(refused(await batch({}, []))).toEqual({ status: 400, body: { target: `programme-${m.programmeId}`, error: "vouchers.reimbursement.noneChosen" } });
+    const made = (await batch({}, [paid.organisationId])) as Response;
+    const batchId = Number(/batch=(\d+)/.exec(made.headers.get("Location") ?? "")?.[1]);
+    const [newest] = (await listBatches(db(), m.bureau.organisationId)).filter((b) => b.id === batchId);
+    expect(newest.lines.map((l) => [l.institutionId, l.amountFen])).toEqual([[paid.organisationId, 100_000]]);
   });
 
   it("transaction rewards: the table and its CSV for a year; bad parameters are named", async () => {

@@ -19,6 +19,8 @@ export interface OwedRow {
   owedFen: number;
   inPaymentFen: number;
   paidFen: number;
+  /** voucher purchases of this institution in this programme that a spot check found irregular */
+  irregularFindings: number;
 }
 
 /** What each of the bureau's programmes owes each institution, in a batch, and has paid. */
@@ -32,13 +34,16 @@ export async function reimbursementOverview(db: Kysely<DB>, bureauId: number): P
     owed: number;
     in_payment: number;
     paid: number;
+    irregular: number;
   }>`
     select p.id as programme_id, p.name as programme_name, p.year as programme_year,
            o.id as institution_id, o.name as institution_name,
            coalesce(max(a.balance) filter (where a.purpose = 'voucher_reimbursable'), 0) as owed,
            coalesce(max(a.balance) filter (where a.purpose = 'reimbursement_in_payment'), 0) as in_payment,
            coalesce((select sum(l.amount_fen) from reimbursement_batch_lines l join reimbursement_batches b on b.id = l.batch_id
-                      where b.programme_id = p.id and l.institution_id = o.id and b.status = 'paid'), 0)::bigint as paid
+                      where b.programme_id = p.id and l.institution_id = o.id and b.status = 'paid'), 0)::bigint as paid,
+           (select count(*) from spot_check_items i join orders r on r.id = i.order_id
+             where i.outcome = 'irregular' and r.programme_id = p.id and r.seller_organisation_id = o.id)::int as irregular
       from ledger_accounts a
       join voucher_programmes p on p.id = a.programme_id
       join organisations o on o.id = a.owner_organisation_id
@@ -54,6 +59,7 @@ export async function reimbursementOverview(db: Kysely<DB>, bureauId: number): P
     owedFen: r.owed,
     inPaymentFen: r.in_payment,
     paidFen: r.paid,
+    irregularFindings: r.irregular,
   }));
 }
 
