@@ -4,19 +4,12 @@ import { action as logoutAction } from "../../app/routes/logout";
 import { action as signupAction, loader as signupLoader } from "../../app/routes/signup";
 import { makeCreditCode } from "../../app/services/accounts/credit-code";
 import { getSessionUser, requireUser } from "../../app/session.server";
-import { formRequest, useAppDatabase } from "../helpers/app-db";
+import { formRequest, refused, useAppDatabase } from "../helpers/app-db";
 import { describeEachEngine } from "../helpers/db";
 
 const BASE = "http://localhost:3000";
 const context = { clientIp: "127.0.0.1" };
 const args = (request: Request) => ({ request, context, params: {} });
-
-/** The body and status of an action's `data(...)` answer; fails the test for a redirect or thrown Response. */
-function refused(result: unknown): { status: number | undefined; body: Record<string, unknown> } {
-  expect(result).not.toBeInstanceOf(Response);
-  const { data, init } = result as { data: Record<string, unknown>; init: ResponseInit | null };
-  return { status: init?.status, body: data };
-}
 
 function sessionCookieOf(response: Response): string {
   const header = response.headers.get("Set-Cookie") ?? "";

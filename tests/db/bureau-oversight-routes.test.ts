@@ -10,7 +10,7 @@ import type { SessionUser } from "../../app/services/accounts/types";
 import { registerContract } from "../../app/services/contracts";
 import { drawSpotCheck, getSpotCheck, listBatches, reviewSpotCheckItem } from "../../app/services/vouchers";
 import { makeMember } from "../helpers/catalogue";
-import { formRequest, useAppDatabase } from "../helpers/app-db";
+import { formRequest, refused, thrown, useAppDatabase } from "../helpers/app-db";
 import { describeEachEngine } from "../helpers/db";
 import { holdThroughCheckout, payByTransfer } from "./ledger-fixtures";
 import { asActor, createMarket, voucherFor, type Market } from "./checkout-fixtures";
@@ -20,21 +20,6 @@ import { asActor, createMarket, voucherFor, type Market } from "./checkout-fixtu
 
 const BASE = "http://localhost:3000";
 const context = { clientIp: "127.0.0.1" };
-
-async function thrown(promise: Promise<unknown>): Promise<Response> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(Response);
-  return error as Response;
-}
-
-function refused(result: unknown): { status: number | undefined; body: Record<string, unknown> } {
-  expect(result).not.toBeInstanceOf(Response);
-  const { data, init } = result as { data: Record<string, unknown>; init: ResponseInit | null };
-  return { status: init?.status, body: data };
-}
 
 describeEachEngine("bureau oversight routes", (db, engine) => {
   useAppDatabase(db, engine);

@@ -8,33 +8,12 @@ import { action as newAction } from "../../app/routes/institution.results.new";
 import { createSession } from "../../app/services/accounts/sessions";
 import type { SessionUser } from "../../app/services/accounts/types";
 import { createResult, transition } from "../../app/services/catalogue/lifecycle";
-import { formRequest, useAppDatabase } from "../helpers/app-db";
+import { formRequest, location, refused, thrown, useAppDatabase } from "../helpers/app-db";
 import { auditRows, makeMember, outboxVersion, sampleInput } from "../helpers/catalogue";
 import { describeEachEngine } from "../helpers/db";
 
 const BASE = "http://localhost:3000";
 const context = { clientIp: "127.0.0.1" };
-
-/** The body and status of an action's `data(...)` answer; fails for a redirect or a thrown Response. */
-function refused(result: unknown): { status: number | undefined; body: Record<string, unknown> } {
-  expect(result).not.toBeInstanceOf(Response);
-  const { data, init } = result as { data: Record<string, unknown>; init: ResponseInit | null };
-  return { status: init?.status, body: data };
-}
-
-async function thrownStatus(promise: Promise<unknown>): Promise<number> {
-  const thrown = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(thrown).toBeInstanceOf(Response);
-  return (thrown as Response).status;
-}
-
-function location(result: unknown): string | null {
-  expect(result).toBeInstanceOf(Response);
-  return (result as Response).headers.get("Location");
-}
 
 const FORM = {
   title: "低温余热有机朗肯循环发电装置",
@@ -74,7 +53,7 @@ describeEachEngine("catalogue routes", (db, engine) => {
     it("sends visitors to log in and refuses other roles", async () => {
       const redirect = await listLoader({ request: get(null, "/institution/results"), context, params: {} }).catch((e: unknown) => e);
       expect(location(redirect)).toBe("/login?redirectTo=%2Finstitution%2Fresults");
-      expect(await thrownStatus(listLoader({ request: get(bureau, "/institution/results"), context, params: {} }))).toBe(403);
+      expect((await thrown(listLoader({ request: get(bureau, "/institution/results"), context, params: {} }))).status).toBe(403);
     });
 
     it("creates a result from the form, or answers field errors (400) and writes nothing", async () => {
@@ -98,11 +77,11 @@ describeEachEngine("catalogue routes", (db, engine) => {
       // Its page: read-only while pending, for the owner only.
       const page = await editLoader({ request: get(owner, `/institution/results/${id}/edit`), context, params: { id: String(id) } });
       expect(page).toMatchObject({ editable: false, actions: ["withdraw"], result: { status: "pending_review", modes: [{ mode: "assignment", price_fen: 65_000_000 }, { mode: "development", price_fen: null }] } });
-      expect(await thrownStatus(editLoader({ request: get(other, `/institution/results/${id}/edit`), context, params: { id: String(id) } }))).toBe(403);
-      expect(await thrownStatus(editLoader({ request: get(owner, "/institution/results/99999999/edit"), context, params: { id: "99999999" } }))).toBe(404);
+      expect((await thrown(editLoader({ request: get(other, `/institution/results/${id}/edit`), context, params: { id: String(id) } }))).status).toBe(403);
+      expect((await thrown(editLoader({ request: get(owner, "/institution/results/99999999/edit"), context, params: { id: "99999999" } }))).status).toBe(404);
       // Another institution cannot act on it either.
-      expect(await thrownStatus(editAction({ request: post(other, `/institution/results/${id}/edit`, { intent: "withdraw" }), context, params: { id: String(id) } }))).toBe(403);
-      expect(await thrownStatus(listAction({ request: post(other, "/institution/results", { intent: "withdraw", id: String(id) }), context, params: {} }))).toBe(403);
+      expect((await thrown(editAction({ request: post(other, `/institution/results/${id}/edit`, { intent: "withdraw" }), context, params: { id: String(id) } }))).status).toBe(403);
+      expect((await thrown(listAction({ request: post(other, "/institution/results", { intent: "withdraw", id: String(id) }), context, params: {} }))).status).toBe(403);
     });
 
     it("saves edits of a draft, and refuses editing a pending result with 409", async () => {
@@ -176,13 +155,13 @@ describeEachEngine("catalogue routes", (db, engine) => {
       const { id } = await createResult(db(), owner, sampleInput({ title: "待审的成果" }), { submit: true });
       const queue = await queueLoader({ request: get(bureau, "/bureau/review"), context, params: {} });
       expect(queue.items.map((i) => i.id)).toContain(id);
-      expect(await thrownStatus(queueLoader({ request: get(owner, "/bureau/review"), context, params: {} }))).toBe(403);
+      expect((await thrown(queueLoader({ request: get(owner, "/bureau/review"), context, params: {} }))).status).toBe(403);
       const page = await reviewLoader({ request: get(bureau, `/bureau/review/${id}`), context, params: { id: String(id) } });
       expect(page.result.descriptionHtml).toContain("<h4>指标</h4>");
 
       const noReason = refused(await reviewAction({ request: post(bureau, `/bureau/review/${id}`, { decision: "reject", reason: "  " }), context, params: { id: String(id) } }));
       expect(noReason).toMatchObject({ status: 400, body: { field: "reason", error: { key: "catalogue.error.reasonRequired" } } });
-      expect(await thrownStatus(reviewAction({ request: post(owner, `/bureau/review/${id}`, { decision: "approve" }), context, params: { id: String(id) } }))).toBe(403);
+      expect((await thrown(reviewAction({ request: post(owner, `/bureau/review/${id}`, { decision: "approve" }), context, params: { id: String(id) } }))).status).toBe(403);
 
       const approved = await reviewAction({ request: post(bureau, `/bureau/review/${id}`, { decision: "approve" }), context, params: { id: String(id) } });
       expect(location(approved)).toBe("/bureau/review?done=approved");

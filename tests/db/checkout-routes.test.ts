@@ -18,7 +18,7 @@ import { bankReference } from "../../app/services/checkout";
 import Stripe from "stripe";
 import { handleStripeWebhook } from "../../app/services/payments/webhook";
 import { ledgerCheck } from "../../app/services/ledger";
-import { formRequest, useAppDatabase } from "../helpers/app-db";
+import { formRequest, location, refused, thrown, useAppDatabase } from "../helpers/app-db";
 import { chargeObject, checkoutSessionObject, stripeEventPayload, stripeSignatureHeader, TEST_WEBHOOK_SECRET } from "../helpers/stripe-signing";
 import { describeEachEngine } from "../helpers/db";
 import { balance, createMarket, footprint, listedResult, orderRow, resultStatus, voucherFor, type Market } from "./checkout-fixtures";
@@ -44,26 +44,6 @@ function fakeStripe(calls: SessionCall[], fail = false): Stripe {
 
 const BASE = "http://localhost:3000";
 const context = { clientIp: "127.0.0.1" };
-
-function refused(result: unknown): { status: number | undefined; body: Record<string, unknown> } {
-  expect(result).not.toBeInstanceOf(Response);
-  const { data, init } = result as { data: Record<string, unknown>; init: ResponseInit | null };
-  return { status: init?.status, body: data };
-}
-
-function location(result: unknown): string | null {
-  expect(result).toBeInstanceOf(Response);
-  return (result as Response).headers.get("Location");
-}
-
-async function thrown(promise: Promise<unknown>): Promise<Response> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(Response);
-  return error as Response;
-}
 
 describeEachEngine("checkout routes", (db, engine) => {
   useAppDatabase(db, engine);

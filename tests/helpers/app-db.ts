@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { Database, DatabaseHandle } from "../../db/client";
 import type { TestEngine } from "./db";
 
@@ -24,4 +24,27 @@ export function formRequest(url: string, fields: Record<string, string>, headers
     headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
     body: new URLSearchParams(fields),
   });
+}
+
+/** The body and status of an action's or loader's `data(...)` answer; fails the test for a redirect or thrown Response. */
+export function refused(result: unknown): { status: number | undefined; body: Record<string, unknown> } {
+  expect(result).not.toBeInstanceOf(Response);
+  const { data, init } = result as { data: Record<string, unknown>; init: ResponseInit | null };
+  return { status: init?.status, body: data };
+}
+
+/** Where a redirect answer points; fails the test for anything else. */
+export function location(result: unknown): string | null {
+  expect(result).toBeInstanceOf(Response);
+  return (result as Response).headers.get("Location");
+}
+
+/** The Response a loader or action threw (a 403, a 404, a redirect to log in); fails the test if it did not throw one. */
+export async function thrown(promise: Promise<unknown>): Promise<Response> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Response);
+  return error as Response;
 }
