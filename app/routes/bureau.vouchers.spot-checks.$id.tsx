@@ -175,9 +175,13 @@ function Outcome({ item: i, programmeId, failure, busy }: { item: Item; programm
         <small className="kpi__label">{t("vouchers.spot.reviewedBy", { name: i.reviewedBy ?? "", date: i.reviewedAt ? formatDate(i.reviewedAt, locale) : "" })}</small>
         {i.outcome === "irregular" ? (
           <ul className="signal-list">
-            {i.voucherSerials.map((serial) => (
+            {i.vouchers.map(({ serial, revoked }) => (
               <li key={serial}>
-                <Link to={`/bureau/vouchers/${programmeId}?q=${encodeURIComponent(serial)}`}>{t("vouchers.spot.revokeLink", { serial })}</Link>
+                {revoked ? (
+                  t("vouchers.spot.voucherRevoked", { serial })
+                ) : (
+                  <Link to={`/bureau/vouchers/${programmeId}?q=${encodeURIComponent(serial)}`}>{t("vouchers.spot.revokeLink", { serial })}</Link>
+                )}
               </li>
             ))}
             <li>

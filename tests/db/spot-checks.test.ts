@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { beforeAll, expect, it } from "vitest";
 import { startCheckout } from "../../app/services/checkout";
-import { drawSpotCheck, getSpotCheck, listSpotChecks, recordRelatedParty, reviewSpotCheckItem, type Actor } from "../../app/services/vouchers";
+import { drawSpotCheck, getSpotCheck, listSpotChecks, recordRelatedParty, reviewSpotCheckItem, revokeVoucher, type Actor } from "../../app/services/vouchers";
 import type { Database } from "../../db/client";
 import { describeEachEngine } from "../helpers/db";
 import { createParty, createTestProgramme, holdThroughCheckout, issueVoucher, listedLicence, payByTransfer } from "./ledger-fixtures";
@@ -72,7 +72,7 @@ describeEachEngine("voucher spot checks (抽查)", (db) => {
     const { rows } = await sql<{ id: number }>`select id from orders where id = any(${sql.val(otherOrders)}::bigint[])
       order by md5(${check!.seed} || ':' || id) limit 1`.execute(db());
     expect(random).toEqual([rows[0].id]);
-    expect(check!.items.every((i) => i.outcome === "pending" && i.contractNo?.startsWith("PLT-") && i.voucherSerials.length === 1)).toBe(true);
+    expect(check!.items.every((i) => i.outcome === "pending" && i.contractNo?.startsWith("PLT-") && i.vouchers.length === 1 && !i.vouchers[0].revoked)).toBe(true);
 
     const audit = await db().selectFrom("audit_log").select("detail").where("action", "=", "spot_check.draw").where("subject_id", "=", String(drawn.spotCheckId)).executeTakeFirstOrThrow();
     expect(audit.detail).toMatchObject({ population: 8, suspected: 2, random: 1, seed: check!.seed });
@@ -137,5 +137,11 @@ describeEachEngine("voucher spot checks (抽查)", (db) => {
     expect(await refused(sql`update spot_checks set sample_size = 1 where id = ${drawn.spotCheckId}`)).toBe("refused");
     expect(await refused(sql`update spot_check_items set outcome = 'irregular', reviewed_by = ${bureau.userId}, reviewed_at = now() where spot_check_id = ${drawn.spotCheckId} and order_id = ${third}`)).toBe("refused");
     expect(await review(third, "compliant")).toEqual({ ok: true });
+
+    // The finding's next step, revoking the voucher that paid, shows as done once it is.
+    const { serial } = check.items.find((i) => i.orderId === second)!.vouchers[0];
+    const voucher = await db().selectFrom("vouchers").select("id").where("serial", "=", serial).executeTakeFirstOrThrow();
+    expect((await revokeVoucher(db(), bureau, { voucherId: voucher.id, reason: "抽查不合规" })).ok).toBe(true);
+    expect((await getSpotCheck(db(), bureau.organisationId, drawn.spotCheckId))!.items.find((i) => i.orderId === second)!.vouchers).toEqual([{ serial, revoked: true }]);
   });
 });

@@ -180,7 +180,7 @@ export interface SpotCheckItem {
   voucherPartFen: number;
   paidAt: Date | null;
   /** the vouchers that paid, for revoking one */
-  voucherSerials: string[];
+  vouchers: { serial: string; revoked: boolean }[];
   drawnBecause: "random" | "suspected";
   outcome: SpotCheckOutcome;
   finding: string | null;
@@ -211,8 +211,9 @@ export async function getSpotCheck(db: Kysely<DB>, bureauId: number, id: number)
       "o.price_fen",
       "o.voucher_part_fen",
       "o.paid_at",
-      sql<string[]>`array(select distinct v.serial from ledger_transactions t join vouchers v on v.id = t.voucher_id
-        where t.order_id = o.id and t.kind = 'voucher_post' order by v.serial)`.as("serials"),
+      sql<{ serial: string; revoked: boolean }[]>`(select coalesce(json_agg(json_build_object('serial', v.serial, 'revoked', v.status = 'revoked')
+          order by v.serial), '[]'::json)
+        from vouchers v where v.id in (select t.voucher_id from ledger_transactions t where t.order_id = o.id and t.kind = 'voucher_post'))`.as("vouchers"),
       "i.drawn_because",
       "i.outcome",
       "i.finding",
@@ -237,7 +238,7 @@ export async function getSpotCheck(db: Kysely<DB>, bureauId: number, id: number)
       priceFen: i.price_fen,
       voucherPartFen: i.voucher_part_fen,
       paidAt: i.paid_at,
-      voucherSerials: i.serials,
+      vouchers: i.vouchers,
       drawnBecause: i.drawn_because,
       outcome: i.outcome,
       finding: i.finding,
