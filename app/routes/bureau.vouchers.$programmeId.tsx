@@ -238,6 +238,18 @@ export default function VoucherProgrammeDetail() {
                             <small className="tag tag--alert">{t("vouchers.review.revokedBefore", { count: a.enterpriseRevokedVouchers })}</small>
                           </>
                         ) : null}
+                        {a.enterpriseIrregularFindings > 0 ? (
+                          <>
+                            <br />
+                            <small className="tag tag--alert">{t("vouchers.review.irregularBefore", { count: a.enterpriseIrregularFindings })}</small>
+                          </>
+                        ) : null}
+                        {a.enterpriseRelatedParties > 0 ? (
+                          <>
+                            <br />
+                            <small className="tag">{t("vouchers.review.relatedParties", { count: a.enterpriseRelatedParties })}</small>
+                          </>
+                        ) : null}
                       </td>
                       <td>{a.purpose}</td>
                       <td>

@@ -3,6 +3,7 @@ import { beforeAll, expect, it } from "vitest";
 import type { SessionUser } from "../../app/services/accounts/types";
 import { CheckoutError, markOrderPaid, previewCheckout, startCheckout } from "../../app/services/checkout";
 import {
+  listApplications,
   listRelatedParties,
   recordRelatedParty,
   relatedPartyChoices,
@@ -68,6 +69,8 @@ describeEachEngine("related parties (关联关系)", (db) => {
       pendingOrders: 1,
     });
     expect(pending.status).toBe("pending");
+    // The bureau sees it when the enterprise next applies for a voucher.
+    expect((await listApplications(db(), { enterpriseId: buyer.organisationId })).map((a) => a.enterpriseRelatedParties)).toEqual([1]);
 
     // The checkout page says why before the buyer tries; the checkout refuses and writes nothing.
     const preview = await previewCheckout(db(), asBuyer(buyer), { resultId, mode: "nonexclusive_license" });

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { beforeAll, expect, it } from "vitest";
 import { startCheckout } from "../../app/services/checkout";
-import { drawSpotCheck, getSpotCheck, listSpotChecks, recordRelatedParty, reviewSpotCheckItem, revokeVoucher, type Actor } from "../../app/services/vouchers";
+import { drawSpotCheck, getSpotCheck, listApplications, listSpotChecks, recordRelatedParty, reviewSpotCheckItem, revokeVoucher, type Actor } from "../../app/services/vouchers";
 import type { Database } from "../../db/client";
 import { describeEachEngine } from "../helpers/db";
 import { createParty, createTestProgramme, holdThroughCheckout, issueVoucher, listedLicence, payByTransfer } from "./ledger-fixtures";
@@ -128,6 +128,10 @@ describeEachEngine("voucher spot checks (抽查)", (db) => {
     expect(check).toMatchObject({ reviewed: 2, irregular: 1 });
     expect(check.items.find((i) => i.orderId === second)).toMatchObject({ outcome: "irregular", finding: "未能提供技术交付证明", reviewedBy: expect.any(String) });
     expect(check.items.find((i) => i.orderId === third)).toMatchObject({ outcome: "pending", finding: null, reviewedBy: null, reviewedAt: null });
+    // The bureau sees the finding when the buyer next applies for a voucher.
+    const buyerOf = (orderId: number) => check.items.find((i) => i.orderId === orderId)!.enterpriseId;
+    expect((await listApplications(db(), { enterpriseId: buyerOf(second) })).map((a) => a.enterpriseIrregularFindings)).toEqual([1]);
+    expect((await listApplications(db(), { enterpriseId: buyerOf(first) })).map((a) => a.enterpriseIrregularFindings)).toEqual([0]);
     expect(await getSpotCheck(db(), (await createParty(db(), "bureau")).organisationId, drawn.spotCheckId)).toBeNull();
 
     // Below the services: a finding given is not changed, a drawn purchase not removed, a draw not edited.

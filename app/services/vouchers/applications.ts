@@ -229,6 +229,10 @@ export interface ApplicationRow {
   enterpriseIssuedFen: number;
   /** vouchers of the enterprise the bureau revoked, in any programme: worth a look before issuing another */
   enterpriseRevokedVouchers: number;
+  /** institutions recorded as related to the enterprise (its vouchers never pay them) */
+  enterpriseRelatedParties: number;
+  /** the enterprise's voucher purchases a spot check found irregular */
+  enterpriseIrregularFindings: number;
 }
 
 export async function listApplications(
@@ -260,6 +264,9 @@ export async function listApplications(
       sql<number>`(select coalesce(sum(w.amount_fen), 0)::bigint from vouchers w
                     where w.enterprise_id = a.enterprise_id and w.programme_id = a.programme_id)`.as("issued"),
       sql<number>`(select count(*)::int from vouchers w where w.enterprise_id = a.enterprise_id and w.status = 'revoked')`.as("revoked"),
+      sql<number>`(select count(*)::int from related_parties rp where rp.enterprise_id = a.enterprise_id and rp.relation <> 'none')`.as("related"),
+      sql<number>`(select count(*)::int from spot_check_items i join orders r on r.id = i.order_id
+                    where r.buyer_organisation_id = a.enterprise_id and i.outcome = 'irregular')`.as("irregular"),
     ])
     .orderBy("a.created_at", "desc")
     .orderBy("a.id", "desc")
@@ -286,5 +293,7 @@ export async function listApplications(
     voucherSerial: r.serial,
     enterpriseIssuedFen: r.issued,
     enterpriseRevokedVouchers: r.revoked,
+    enterpriseRelatedParties: r.related,
+    enterpriseIrregularFindings: r.irregular,
   }));
 }
