@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
+import "~/styles/vouchers.css";
 import { toWire } from "~/components/checkout/wire";
 import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
@@ -10,10 +11,13 @@ import { getDb } from "~/db.server";
 import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { institutionSettlement } from "~/services/payouts";
+import { institutionReimbursement } from "~/services/vouchers";
+import { DataTable } from "~/components/data-table";
 import { requireUser } from "~/session.server";
 
 // The institution's settlement with the platform: what the platform still owes it for its sales and every payout it
-// received, with the bank reference to find it on the statement.
+// received, with the bank reference to find it on the statement; then the voucher part of its sales, which the bureau
+// reimburses (兑付), and whether a spot check holds that back.
 
 export const meta: MetaFunction = ({ matches }) => {
   const t = metaTranslator(matches);
@@ -22,13 +26,17 @@ export const meta: MetaFunction = ({ matches }) => {
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, ["institution"]);
-  const settlement = await institutionSettlement(await getDb(), user.organisationId, { limit: 200 });
+  const db = await getDb();
+  const [settlement, reimbursement] = await Promise.all([
+    institutionSettlement(db, user.organisationId, { limit: 200 }),
+    institutionReimbursement(db, user.organisationId),
+  ]);
   if (!settlement) throw new Response("Not found", { status: 404 });
-  return { settlement: toWire(settlement) };
+  return { settlement: toWire(settlement), reimbursement: toWire(reimbursement) };
 }
 
 export default function InstitutionSettlement() {
-  const { settlement: s } = useLoaderData<typeof loader>();
+  const { settlement: s, reimbursement } = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
   return (
@@ -47,6 +55,51 @@ export default function InstitutionSettlement() {
         <Kpi label={t("payouts.mine.paid")} value={formatFen(s.paidFen, locale)} meta={t("payouts.mine.count", { n: s.payoutCount })} />
       </section>
       <PayoutHistory payouts={s.payouts} empty={t("payouts.mine.none")} />
+
+      <section className="panel panel--spaced" aria-labelledby="reimbursement">
+        <h2 id="reimbursement">{t("vouchers.mine.title")}</h2>
+        <p className="field__hint">{t("vouchers.mine.intro")}</p>
+        {reimbursement.programmes.length === 0 ? (
+          <p className="empty">{t("vouchers.mine.none")}</p>
+        ) : (
+          <>
+            <DataTable
+              rows={reimbursement.programmes}
+              rowKey={(p) => p.programmeId}
+              columns={[
+                {
+                  header: t("vouchers.col.programme"),
+                  className: "name-cell",
+                  cell: (p) => (
+                    <>
+                      {p.programmeName}
+                      {p.irregularFindings > 0 && p.owedFen > 0 ? <small className="held-note">{t("vouchers.mine.held", { count: p.irregularFindings })}</small> : null}
+                    </>
+                  ),
+                },
+                { header: t("vouchers.reimbursement.colOwed"), numeric: true, cell: (p) => formatFen(p.owedFen, locale) },
+                { header: t("vouchers.reimbursement.colInPayment"), numeric: true, cell: (p) => formatFen(p.inPaymentFen, locale) },
+                { header: t("vouchers.reimbursement.colPaid"), numeric: true, cell: (p) => formatFen(p.paidFen, locale) },
+              ]}
+            />
+            {reimbursement.batches.length > 0 ? (
+              <DataTable
+                rows={reimbursement.batches}
+                rowKey={(b) => b.reference}
+                columns={[
+                  { header: t("vouchers.reimbursement.colBatch"), className: "mono nowrap", cell: (b) => b.reference },
+                  { header: t("vouchers.col.programme"), cell: (b) => b.programmeName },
+                  { header: t("vouchers.col.amount"), numeric: true, cell: (b) => formatFen(b.amountFen, locale) },
+                  {
+                    header: t("vouchers.col.status"),
+                    cell: (b) => <span className={`status status--${b.status}`}>{t(`vouchers.batchStatus.${b.status}`)}</span>,
+                  },
+                ]}
+              />
+            ) : null}
+          </>
+        )}
+      </section>
     </div>
   );
 }

@@ -8,7 +8,7 @@ import { action as reimbursementAction, loader as reimbursementLoader } from "..
 import { createSession } from "../../app/services/accounts/sessions";
 import type { SessionUser } from "../../app/services/accounts/types";
 import { registerContract } from "../../app/services/contracts";
-import { drawSpotCheck, getSpotCheck, listBatches, reviewSpotCheckItem } from "../../app/services/vouchers";
+import { drawSpotCheck, getSpotCheck, institutionReimbursement, listBatches, reviewSpotCheckItem } from "../../app/services/vouchers";
 import { makeMember } from "../helpers/catalogue";
 import { formRequest, refused, thrown, useAppDatabase } from "../helpers/app-db";
 import { describeEachEngine } from "../helpers/db";
@@ -105,6 +105,14 @@ describeEachEngine("bureau oversight routes", (db, engine) => {
     const batchId = Number(/batch=(\d+)/.exec(made.headers.get("Location") ?? "")?.[1]);
     const [newest] = (await listBatches(db(), m.bureau.organisationId)).filter((b) => b.id === batchId);
     expect(newest.lines.map((l) => [l.institutionId, l.amountFen])).toEqual([[paid.organisationId, 100_000]]);
+
+    // Each institution sees its side: the one held back why, the one in the batch its batch.
+    const heldSide = await institutionReimbursement(db(), held.organisationId);
+    expect(heldSide.programmes).toMatchObject([{ programmeId: m.programmeId, owedFen: 100_000, inPaymentFen: 0, irregularFindings: 1 }]);
+    expect(heldSide.batches).toEqual([]);
+    const paidSide = await institutionReimbursement(db(), paid.organisationId);
+    expect(paidSide.programmes).toMatchObject([{ programmeId: m.programmeId, owedFen: 0, inPaymentFen: 100_000, irregularFindings: 0 }]);
+    expect(paidSide.batches).toMatchObject([{ reference: newest.reference, amountFen: 100_000, status: newest.status }]);
   });
 
   it("transaction rewards: the table and its CSV for a year; bad parameters are named", async () => {

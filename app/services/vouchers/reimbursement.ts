@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { DB, ReimbursementBatchStatus } from "../../../db/schema";
 import type { Rejected } from "../accounts/types";
 import { postReimbursementBatch, postReimbursementPaid } from "../ledger";
@@ -24,7 +24,44 @@ export interface OwedRow {
 }
 
 /** What each of the bureau's programmes owes each institution, in a batch, and has paid. */
-export async function reimbursementOverview(db: Kysely<DB>, bureauId: number): Promise<OwedRow[]> {
+export function reimbursementOverview(db: Kysely<DB>, bureauId: number): Promise<OwedRow[]> {
+  return owedRows(db, sql`p.bureau_id = ${bureauId}`);
+}
+
+/**
+ * An institution's side of 兑付: per programme what it is owed, in a batch and paid (and whether a spot check holds it
+ * back), and the batches that included it, newest first.
+ */
+export async function institutionReimbursement(
+  db: Kysely<DB>,
+  institutionId: number,
+): Promise<{ programmes: OwedRow[]; batches: { reference: string; programmeName: string; amountFen: number; status: ReimbursementBatchStatus; createdAt: Date; paidAt: Date | null }[] }> {
+  const [programmes, batches] = await Promise.all([
+    owedRows(db, sql`o.id = ${institutionId}`),
+    db
+      .selectFrom("reimbursement_batch_lines as l")
+      .innerJoin("reimbursement_batches as b", "b.id", "l.batch_id")
+      .innerJoin("voucher_programmes as p", "p.id", "b.programme_id")
+      .select(["b.id", "p.year", "p.name", "l.amount_fen", "b.status", "b.created_at", "b.paid_at"])
+      .where("l.institution_id", "=", institutionId)
+      .orderBy("b.id", "desc")
+      .limit(100)
+      .execute(),
+  ]);
+  return {
+    programmes,
+    batches: batches.map((b) => ({
+      reference: batchReference(b.year, b.id),
+      programmeName: b.name,
+      amountFen: b.amount_fen,
+      status: b.status,
+      createdAt: b.created_at,
+      paidAt: b.paid_at,
+    })),
+  };
+}
+
+async function owedRows(db: Kysely<DB>, which: RawBuilder<unknown>): Promise<OwedRow[]> {
   const { rows } = await sql<{
     programme_id: number;
     programme_name: string;
@@ -47,7 +84,7 @@ export async function reimbursementOverview(db: Kysely<DB>, bureauId: number): P
       from ledger_accounts a
       join voucher_programmes p on p.id = a.programme_id
       join organisations o on o.id = a.owner_organisation_id
-     where p.bureau_id = ${bureauId} and a.purpose in ('voucher_reimbursable', 'reimbursement_in_payment')
+     where ${which} and a.purpose in ('voucher_reimbursable', 'reimbursement_in_payment')
      group by p.id, o.id
      order by p.year desc, p.id desc, owed desc, o.name`.execute(db);
   return rows.map((r) => ({
