@@ -23,6 +23,7 @@ import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 import { ScrollArea } from "~/components/scroll-area";
 import { TextField } from "~/components/form";
+import { RowActionForm } from "~/components/row-action";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
   const t = metaTranslator(matches);
@@ -431,26 +432,20 @@ function IssuedVoucherState({
         </p>
       ) : null}
       {v.state === "active" ? (
-        <details className="voucher-revoke" open={failure ? true : undefined}>
-          <summary className="button button--ghost">{t("vouchers.revoke.open")}</summary>
-          <Form method="post" className="voucher-revoke__form">
-            <input type="hidden" name="intent" value="revoke" />
-            <input type="hidden" name="voucherId" value={v.voucherId} />
-            <p className="field__hint">{t("vouchers.revoke.warning")}</p>
-            <TextField
-              id={`reason-${v.voucherId}`}
-              name="reason"
-              label={t("vouchers.revoke.reason")}
-              placeholder={t("vouchers.revoke.reasonPlaceholder")}
-              maxLength={200}
-              required
-              error={failure?.reasonError ? t(failure.reasonError) : null}
-            />
-            <button type="submit" className="button" disabled={busy}>
-              {t("vouchers.revoke.submit")}
-            </button>
-          </Form>
-        </details>
+        <RowActionForm summary={t("vouchers.revoke.open")} submitLabel={t("vouchers.revoke.submit")} open={Boolean(failure)} busy={busy}>
+          <input type="hidden" name="intent" value="revoke" />
+          <input type="hidden" name="voucherId" value={v.voucherId} />
+          <p className="field__hint">{t("vouchers.revoke.warning")}</p>
+          <TextField
+            id={`reason-${v.voucherId}`}
+            name="reason"
+            label={t("vouchers.revoke.reason")}
+            placeholder={t("vouchers.revoke.reasonPlaceholder")}
+            maxLength={200}
+            required
+            error={failure?.reasonError ? t(failure.reasonError) : null}
+          />
+        </RowActionForm>
       ) : null}
     </>
   );

@@ -19,6 +19,7 @@ import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
 import { ErrorSummary, SelectField, TextField } from "~/components/form";
 import { PageHead } from "~/components/page-head";
+import { RowActionForm } from "~/components/row-action";
 
 export const meta: MetaFunction = ({ matches }) => {
   const t = metaTranslator(matches);
@@ -128,40 +129,34 @@ export default function RelatedParties() {
                   const target = `pair-${s.enterpriseId}-${s.institutionId}`;
                   const failure = failureOf(target);
                   return (
-                    <details className="voucher-revoke" open={failure ? true : undefined}>
-                      <summary className="button button--ghost">{t("vouchers.related.decide")}</summary>
-                      <Form method="post" className="voucher-revoke__form">
-                        <input type="hidden" name="intent" value="record" />
-                        <input type="hidden" name="target" value={target} />
-                        <input type="hidden" name="enterpriseId" value={s.enterpriseId} />
-                        <input type="hidden" name="institutionId" value={s.institutionId} />
-                        {failure?.error ? (
-                          <p className="field__error" role="alert">
-                            {t(failure.error.key, failure.error.params)}
-                          </p>
-                        ) : null}
-                        <SelectField
-                          id={`${target}-relation`}
-                          name="relation"
-                          label={t("vouchers.related.field.finding")}
-                          options={decisionOptions}
-                          placeholder={t("vouchers.related.choose")}
-                          required
-                          error={failure?.fieldErrors.relation ? t(failure.fieldErrors.relation) : null}
-                        />
-                        <TextField
-                          id={`${target}-note`}
-                          name="note"
-                          label={t("vouchers.related.field.note")}
-                          hint={t("vouchers.related.decideHint")}
-                          maxLength={200}
-                          error={failure?.fieldErrors.note ? t(failure.fieldErrors.note) : null}
-                        />
-                        <button type="submit" className="button" disabled={busy}>
-                          {t("vouchers.related.submit")}
-                        </button>
-                      </Form>
-                    </details>
+                    <RowActionForm summary={t("vouchers.related.decide")} submitLabel={t("vouchers.related.submit")} open={Boolean(failure)} busy={busy}>
+                      <input type="hidden" name="intent" value="record" />
+                      <input type="hidden" name="target" value={target} />
+                      <input type="hidden" name="enterpriseId" value={s.enterpriseId} />
+                      <input type="hidden" name="institutionId" value={s.institutionId} />
+                      {failure?.error ? (
+                        <p className="field__error" role="alert">
+                          {t(failure.error.key, failure.error.params)}
+                        </p>
+                      ) : null}
+                      <SelectField
+                        id={`${target}-relation`}
+                        name="relation"
+                        label={t("vouchers.related.field.finding")}
+                        options={decisionOptions}
+                        placeholder={t("vouchers.related.choose")}
+                        required
+                        error={failure?.fieldErrors.relation ? t(failure.fieldErrors.relation) : null}
+                      />
+                      <TextField
+                        id={`${target}-note`}
+                        name="note"
+                        label={t("vouchers.related.field.note")}
+                        hint={t("vouchers.related.decideHint")}
+                        maxLength={200}
+                        error={failure?.fieldErrors.note ? t(failure.fieldErrors.note) : null}
+                      />
+                    </RowActionForm>
                   );
                 },
               },
@@ -263,17 +258,11 @@ export default function RelatedParties() {
                           {t(failure.error.key, failure.error.params)}
                         </p>
                       ) : null}
-                      <details className="voucher-revoke">
-                        <summary className="button button--ghost">{t("vouchers.related.remove")}</summary>
-                        <Form method="post" className="voucher-revoke__form">
-                          <input type="hidden" name="intent" value="remove" />
-                          <input type="hidden" name="id" value={r.id} />
-                          <p className="field__hint">{t("vouchers.related.removeWarning")}</p>
-                          <button type="submit" className="button" disabled={busy}>
-                            {t("vouchers.related.removeSubmit")}
-                          </button>
-                        </Form>
-                      </details>
+                      <RowActionForm summary={t("vouchers.related.remove")} submitLabel={t("vouchers.related.removeSubmit")} busy={busy}>
+                        <input type="hidden" name="intent" value="remove" />
+                        <input type="hidden" name="id" value={r.id} />
+                        <p className="field__hint">{t("vouchers.related.removeWarning")}</p>
+                      </RowActionForm>
                     </>
                   );
                 },

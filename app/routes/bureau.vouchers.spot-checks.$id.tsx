@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/styles/vouchers.css";
 import { getDb } from "~/db.server";
@@ -12,6 +12,7 @@ import { DataTable } from "~/components/data-table";
 import { SelectField, TextField } from "~/components/form";
 import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
+import { RowActionForm } from "~/components/row-action";
 import { ReviewProgress } from "~/components/vouchers";
 
 export const meta: MetaFunction = ({ matches }) => {
@@ -193,35 +194,29 @@ function Outcome({ item: i, programmeId, failure, busy }: { item: Item; programm
     );
   }
   return (
-    <details className="voucher-revoke" open={failure ? true : undefined}>
-      <summary className="button button--ghost">{t("vouchers.spot.review")}</summary>
-      <Form method="post" className="spot-review">
-        <input type="hidden" name="orderId" value={i.orderId} />
-        {failure?.error ? (
-          <p className="field__error" role="alert">
-            {t(failure.error.key, failure.error.params)}
-          </p>
-        ) : null}
-        <SelectField
-          id={`outcome-${i.orderId}`}
-          name="outcome"
-          label={t("vouchers.spot.field.outcome")}
-          options={(["compliant", "irregular"] as const).map((o) => ({ value: o, label: t(`vouchers.spot.outcome.${o}`) }))}
-          required
-          error={failure?.fieldErrors.outcome ? t(failure.fieldErrors.outcome) : null}
-        />
-        <TextField
-          id={`finding-${i.orderId}`}
-          name="finding"
-          label={t("vouchers.spot.field.finding")}
-          hint={t("vouchers.spot.findingHint")}
-          maxLength={200}
-          error={failure?.fieldErrors.finding ? t(failure.fieldErrors.finding) : null}
-        />
-        <button type="submit" className="button" disabled={busy}>
-          {t("vouchers.spot.reviewSubmit")}
-        </button>
-      </Form>
-    </details>
+    <RowActionForm summary={t("vouchers.spot.review")} submitLabel={t("vouchers.spot.reviewSubmit")} open={Boolean(failure)} busy={busy}>
+      <input type="hidden" name="orderId" value={i.orderId} />
+      {failure?.error ? (
+        <p className="field__error" role="alert">
+          {t(failure.error.key, failure.error.params)}
+        </p>
+      ) : null}
+      <SelectField
+        id={`outcome-${i.orderId}`}
+        name="outcome"
+        label={t("vouchers.spot.field.outcome")}
+        options={(["compliant", "irregular"] as const).map((o) => ({ value: o, label: t(`vouchers.spot.outcome.${o}`) }))}
+        required
+        error={failure?.fieldErrors.outcome ? t(failure.fieldErrors.outcome) : null}
+      />
+      <TextField
+        id={`finding-${i.orderId}`}
+        name="finding"
+        label={t("vouchers.spot.field.finding")}
+        hint={t("vouchers.spot.findingHint")}
+        maxLength={200}
+        error={failure?.fieldErrors.finding ? t(failure.fieldErrors.finding) : null}
+      />
+    </RowActionForm>
   );
 }
