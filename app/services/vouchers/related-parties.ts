@@ -190,13 +190,10 @@ export const PUBLIC_MAIL_DOMAINS = [
   "aliyun.com", "tom.com", "gmail.com", "outlook.com", "hotmail.com", "live.com", "icloud.com", "yahoo.com",
 ];
 
-/**
- * Pairs with voucher-paid orders (pending or completed) that the bureau has not recorded either way, but whose two sides
- * share an inventor's name with the buyer's contacts, a phone number or a company mail domain (the buyer's logins and
- * the seller's logins or the result's contact address). At most `limit`
- * pairs, those with the most voucher money first.
- */
-export async function suspectedRelatedParties(db: Kysely<DB>, limit = 100): Promise<SuspectedRelation[]> {
+/** The suspected pairs (see suspectedRelatedParties), keyed "enterprise:institution", with what each pair shares. */
+export async function suspectedPairSignals(
+  db: Kysely<DB>,
+): Promise<Map<string, { enterpriseId: number; institutionId: number; signals: SuspectedRelation["signals"] }>> {
   const { rows } = await sql<{ enterprise_id: number; institution_id: number; signal: RelationSignal; value: string }>`
     with pairs as (
       select distinct o.buyer_organisation_id as e, o.seller_organisation_id as i, o.result_id as r
@@ -243,7 +240,16 @@ export async function suspectedRelatedParties(db: Kysely<DB>, limit = 100): Prom
     entry.signals.push({ signal: r.signal, value: r.value });
     found.set(key, entry);
   }
-  const pairs = [...found.values()];
+  return found;
+}
+
+/**
+ * Pairs with voucher-paid orders (pending or completed) that the bureau has not recorded either way, but whose two sides
+ * share an inventor's name with the buyer's contacts, a phone number or a company mail domain (the buyer's logins and
+ * the seller's logins or the result's contact address). At most `limit` pairs, those with the most voucher money first.
+ */
+export async function suspectedRelatedParties(db: Kysely<DB>, limit = 100): Promise<SuspectedRelation[]> {
+  const pairs = [...(await suspectedPairSignals(db)).values()];
   if (pairs.length === 0) return [];
   const [names, orders] = await Promise.all([
     db.selectFrom("organisations").select(["id", "name"]).where("id", "in", pairs.flatMap((p) => [p.enterpriseId, p.institutionId])).execute(),

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { DB, SpotCheckOutcome } from "../../../db/schema";
 import type { Rejected } from "../accounts/types";
 import type { Actor } from "./programmes";
-import { suspectedRelatedParties } from "./related-parties";
+import { suspectedPairSignals } from "./related-parties";
 import { calendarDate, endOfChinaDay, fieldErrorsFrom, formError, idField, idFrom } from "./validation";
 
 // 抽查, a fraud control: the bureau draws a sample of a programme's voucher-paid purchases completed in a period and
@@ -50,13 +50,10 @@ export async function drawSpotCheck(
   if (programme?.bureau_id !== actor.organisationId) return { ok: false, fieldErrors: { programmeId: "vouchers.spot.error.programme" } };
 
   const [suspected, recorded] = await Promise.all([
-    suspectedRelatedParties(db, 10_000),
+    suspectedPairSignals(db),
     db.selectFrom("related_parties").select(["enterprise_id", "institution_id"]).where("relation", "<>", "none").execute(),
   ]);
-  const flaggedPairs = [
-    ...suspected.map((s) => `${s.enterpriseId}:${s.institutionId}`),
-    ...recorded.map((r) => `${r.enterprise_id}:${r.institution_id}`),
-  ];
+  const flaggedPairs = [...suspected.keys(), ...recorded.map((r) => `${r.enterprise_id}:${r.institution_id}`)];
   const seed = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
   return db.transaction().execute(async (trx) => {
     const population = await trx
