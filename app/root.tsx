@@ -98,10 +98,10 @@ function Header() {
           </Form>
           {user ? (
             <>
-              <span className="user-chip" title={user.organisationName}>
+              <Link to="/account" className="user-chip" title={`${t("nav.account")} · ${user.organisationName}`}>
                 {user.displayName}
                 <small>{t(`role.${user.role}`)}</small>
-              </span>
+              </Link>
               <Form method="post" action="/logout" className="inline-form">
                 <button type="submit" className="button button--ghost">
                   {t("nav.logout")}

@@ -8,7 +8,8 @@ import type { SessionUser } from "./services/accounts/types";
 // so a session can be revoked by deleting its row and nothing in the cookie needs signing.
 export const SESSION_COOKIE = "__session";
 
-function readSessionToken(request: Request): string | null {
+/** The session token the request carries, if any. */
+export function readSessionToken(request: Request): string | null {
   const header = request.headers.get("Cookie");
   if (!header) return null;
   for (const part of header.split(";")) {
@@ -39,15 +40,20 @@ export function getSessionUser(request: Request): Promise<SessionUser | null> {
   return user;
 }
 
+/** Where a user whose first password someone else chose is sent before anything else. */
+export const ACCOUNT_PATH = "/account";
+
 /**
- * The signed-in user, or: no user → redirect to /login?redirectTo=<this page>; a user of another role → 403.
+ * The signed-in user, or: no user → redirect to /login?redirectTo=<this page>; a user of another role → 403; a user
+ * who still has a first password someone else chose → redirect to the account page to set their own.
  * `roles` lists the organisation kinds allowed; absent, any signed-in user passes.
  */
 export async function requireUser(request: Request, roles?: readonly OrganisationKind[]): Promise<SessionUser> {
   const user = await getSessionUser(request);
-  if (!user) {
-    const url = new URL(request.url);
-    throw redirect(`/login?${new URLSearchParams({ redirectTo: url.pathname + url.search })}`);
+  const url = new URL(request.url);
+  if (!user) throw redirect(`/login?${new URLSearchParams({ redirectTo: url.pathname + url.search })}`);
+  if (user.mustChangePassword && url.pathname !== ACCOUNT_PATH) {
+    throw redirect(`${ACCOUNT_PATH}?${new URLSearchParams({ redirectTo: url.pathname + url.search })}`);
   }
   if (roles && !roles.includes(user.role)) throw new Response("Forbidden", { status: 403 });
   return user;

@@ -69,6 +69,13 @@ export interface UsersTable {
   display_name: string;
   password_hash: string;
   created_at: CreatedAt;
+  /** set on an organisation's first user by the database; see db/migrations/0015_organisation_members.ts */
+  is_org_admin: Generated<boolean>;
+  /** a first password someone else chose: the user sets their own before anything else */
+  must_change_password: Generated<boolean>;
+  disabled_at: Date | null;
+  password_changed_at: Date | null;
+  last_login_at: Date | null;
 }
 
 export interface SessionsTable {

@@ -11,22 +11,28 @@ export interface Column<T> {
   cell: (row: T) => ReactNode;
 }
 
-/** The site's data table (scrolls sideways on a phone): one header row, one row per item, cells drawn by the columns. */
+/**
+ * The site's data table: one header row, one row per item, cells drawn by the columns. On a phone it scrolls sideways,
+ * or with `stackOnPhone` each row becomes a card of "header: value" lines (for tables with forms in their rows).
+ */
 export function DataTable<T>({
   rows,
   columns,
   rowKey,
   className,
+  stackOnPhone,
 }: {
   rows: readonly T[];
   columns: readonly Column<T>[];
   rowKey: (row: T) => string | number;
   className?: string;
+  stackOnPhone?: boolean;
 }) {
   const cellClass = (c: Column<T>) => [c.numeric ? "num" : "", c.className ?? ""].filter(Boolean).join(" ") || undefined;
+  const classes = ["data", stackOnPhone ? "data--stack" : "", className ?? ""].filter(Boolean).join(" ");
   return (
     <ScrollArea>
-      <table className={className ? `data ${className}` : "data"}>
+      <table className={classes}>
         <thead>
           <tr>
             {columns.map((c, i) => (
@@ -40,8 +46,8 @@ export function DataTable<T>({
           {rows.map((row) => (
             <tr key={rowKey(row)}>
               {columns.map((c, i) => (
-                <td key={i} className={cellClass(c)}>
-                  {c.cell(row)}
+                <td key={i} className={cellClass(c)} data-label={stackOnPhone && typeof c.header === "string" ? c.header : undefined}>
+                  {stackOnPhone ? <div>{c.cell(row)}</div> : c.cell(row)}
                 </td>
               ))}
             </tr>

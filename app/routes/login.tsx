@@ -6,7 +6,7 @@ import { getDb } from "~/db.server";
 import { metaTranslator } from "~/i18n";
 import { useT } from "~/i18n/context";
 import { authenticate, type LoginField } from "~/services/accounts/authenticate";
-import { createUserSession, getSessionUser } from "~/session.server";
+import { ACCOUNT_PATH, createUserSession, getSessionUser } from "~/session.server";
 import { safeRedirectPath } from "~/utils/redirect";
 
 export const meta: MetaFunction = ({ matches }) => {
@@ -40,7 +40,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
     );
   }
   const cookie = await createUserSession(request, result.user.id);
-  return redirect(safeRedirectPath(form.get("redirectTo")), { headers: { "Set-Cookie": cookie } });
+  const next = safeRedirectPath(form.get("redirectTo"));
+  // A first password someone else chose is replaced before anything else.
+  const to = result.user.mustChangePassword ? `${ACCOUNT_PATH}?${new URLSearchParams({ redirectTo: next })}` : next;
+  return redirect(to, { headers: { "Set-Cookie": cookie } });
 }
 
 const FIELDS: readonly LoginField[] = ["email", "password"];

@@ -11,8 +11,16 @@ import { projectRoot, startProductionServer, type RunningServer } from "../helpe
 
 /** Each role's workspace pages; from each list, the first record it links to is opened too. */
 const WORKSPACES: Record<string, string[]> = {
-  "enterprise@demo.cn": ["/enterprise/orders", "/enterprise/vouchers"],
-  "researcher@demo.cn": ["/institution/results", "/institution/results/new", "/institution/inquiries", "/institution/orders", "/institution/settlement"],
+  "enterprise@demo.cn": ["/enterprise/orders", "/enterprise/vouchers", "/account"],
+  "researcher@demo.cn": [
+    "/institution/results",
+    "/institution/results/new",
+    "/institution/inquiries",
+    "/institution/orders",
+    "/institution/settlement",
+    "/account",
+    "/account/members",
+  ],
   "bureau@demo.cn": [
     "/bureau/review",
     "/bureau/contracts",
@@ -133,4 +141,52 @@ describe.skipIf(skip)(`e2e smoke${skip ? ` (skipped: missing ${missing.join(", "
     expect(problems).toEqual([]);
     expect(opened).toBeGreaterThan(BROWSER_PROFILES.length * SCREENS.length * Object.values(WORKSPACES).flat().length);
   }, 300_000);
+
+  it("the demo institution's administrator opens an account for a colleague, whose first log-in asks for a password of their own", async () => {
+    const problems: string[] = [];
+    const [chinese] = BROWSER_PROFILES;
+    const [desktop, phone] = SCREENS;
+    const admin = await openCheckedPage(browser!, server!.url, chinese, desktop, problems, STEP_TIMEOUT);
+    await logIn(admin.page, "researcher@demo.cn");
+    await admin.page.locator("header").getByRole("link", { name: /李明远/ }).click();
+    await admin.page.waitForURL(/\/account$/);
+    await admin.page.getByRole("link", { name: /管理本单位账户/ }).click();
+    await admin.page.waitForURL(/\/account\/members$/);
+    await admin.settle();
+    const add = admin.page.getByRole("region", { name: "开通同事账户" });
+    await add.getByLabel("姓名").fill("蒋新同事");
+    await add.getByLabel("电子邮箱").fill("new.colleague@demo.cn");
+    await add.getByLabel(/初始密码/).fill("handed-over-1");
+    await add.getByRole("button", { name: "开通账户" }).click();
+    await admin.page.waitForURL(/done=add/);
+    await admin.settle();
+    const row = admin.page.locator("main tbody tr", { hasText: "new.colleague@demo.cn" });
+    expect(await row.innerText()).toMatch(/蒋新同事[\s\S]*成员[\s\S]*待修改初始密码[\s\S]*从未登录/);
+
+    const colleague = await openCheckedPage(browser!, server!.url, chinese, phone, problems, STEP_TIMEOUT);
+    await colleague.page.goto("/login?redirectTo=%2Finstitution%2Forders");
+    await colleague.page.getByLabel("电子邮箱").fill("new.colleague@demo.cn");
+    await colleague.page.getByLabel("密码").fill("handed-over-1");
+    await colleague.page.getByRole("button", { name: "登录" }).click();
+    await colleague.page.waitForURL(/\/account\?redirectTo=/);
+    await colleague.settle();
+    expect(await colleague.page.locator("main [role=alert]").first().innerText()).toContain("初始密码");
+    await colleague.page.getByLabel("当前密码").fill("handed-over-1");
+    await colleague.page.getByLabel(/^新密码/).fill("only-mine-2026");
+    await colleague.page.getByLabel("再次输入新密码").fill("only-mine-2026");
+    await colleague.page.getByRole("button", { name: "修改密码" }).click();
+    await colleague.page.waitForURL(/\/institution\/orders$/);
+    await colleague.settle();
+
+    // The administrator switches the account off: the colleague's next page is the log-in.
+    await admin.page.reload();
+    await row.getByText("停用", { exact: true }).click();
+    await row.getByRole("button", { name: "确认停用" }).click();
+    await admin.page.waitForURL(/done=disable/);
+    await admin.settle();
+    await colleague.page.reload();
+    await colleague.page.waitForURL(/\/login\?redirectTo=/);
+    for (const { context } of [admin, colleague]) await context.close();
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

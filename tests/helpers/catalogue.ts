@@ -29,7 +29,7 @@ export async function makeMember(db: Kysely<DB>, kind: OrganisationKind, name?: 
     .values({ organisation_id: org.id, email, display_name: `用户${serial}`, password_hash: "not-a-hash" })
     .returning("id")
     .executeTakeFirstOrThrow();
-  return { id: user.id, email, displayName: `用户${serial}`, organisationId: org.id, organisationName: orgName, role: kind };
+  return { id: user.id, email, displayName: `用户${serial}`, organisationId: org.id, organisationName: orgName, role: kind, isOrgAdmin: true, mustChangePassword: false };
 }
 
 export function sampleInput(overrides: Partial<ResultInput> = {}): ResultInput {

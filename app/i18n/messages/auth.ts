@@ -52,6 +52,7 @@ const zh = {
   "auth.error.creditCodeTaken": "该统一社会信用代码已注册，请联系本单位已有账号的同事",
   "auth.error.invalidCredentials": "邮箱或密码不正确",
   "auth.error.tooManyAttempts": "登录失败次数过多，请 {minutes} 分钟后再试",
+  "auth.error.accountDisabled": "该账户已被本单位管理员停用，请联系管理员恢复",
 
   "region.jianxi": "涧西区",
   "region.xigong": "西工区",
@@ -125,6 +126,7 @@ const en: Record<keyof typeof zh, string> = {
   "auth.error.creditCodeTaken": "This credit code is already registered: ask a colleague who has an account",
   "auth.error.invalidCredentials": "Wrong e-mail or password",
   "auth.error.tooManyAttempts": "Too many failed log-ins: try again in {minutes} minutes",
+  "auth.error.accountDisabled": "Your organisation's administrator has switched this account off; ask them to switch it on again",
 
   "region.jianxi": "Jianxi District",
   "region.xigong": "Xigong District",

@@ -42,7 +42,7 @@ export interface AuthenticateInput {
 
 export type AuthenticateResult =
   | { ok: true; user: SessionUser }
-  | (Rejected<LoginField> & { reason: "invalid_input" | "invalid_credentials" | "rate_limited" });
+  | (Rejected<LoginField> & { reason: "invalid_input" | "invalid_credentials" | "rate_limited" | "disabled" });
 
 const UNKNOWN_IP = "unknown";
 
@@ -58,7 +58,7 @@ function dummyPasswordHash(): Promise<string> {
  * The moment the oldest failure that still counts leaves the window, or null when fewer than `limit` failures count.
  * Failures followed by a success for the same e-mail no longer count against that e-mail.
  */
-async function lockedUntil(db: Kysely<DB>, by: "email" | "ip", value: string, limit: number, now: Date): Promise<Date | null> {
+export async function lockedUntil(db: Kysely<DB>, by: "email" | "ip", value: string, limit: number, now: Date): Promise<Date | null> {
   const windowMs = LOGIN_LIMITS.windowMinutes * 60_000;
   let query = db
     .selectFrom("login_attempts as a")
@@ -112,16 +112,19 @@ export async function authenticate(db: Kysely<DB>, input: AuthenticateInput): Pr
   const row = await db
     .selectFrom("users")
     .innerJoin("organisations", "organisations.id", "users.organisation_id")
-    .select([...sessionUserColumns(), "users.password_hash as passwordHash"])
+    .select([...sessionUserColumns(), "users.password_hash as passwordHash", "users.disabled_at as disabledAt"])
     .where("users.email", "=", email)
     .executeTakeFirst();
   const valid = await verifyPassword(row?.passwordHash ?? (await dummyPasswordHash()), password);
-  const succeeded = valid && row !== undefined;
+  const succeeded = valid && row !== undefined && row.disabledAt === null;
 
   await db.insertInto("login_attempts").values({ email, ip, succeeded, attempted_at: now }).execute();
-  if (!succeeded || !row) {
+  if (!valid || !row) {
     return { ok: false, reason: "invalid_credentials", fieldErrors: {}, formError: { key: "auth.error.invalidCredentials" } };
   }
-  const { passwordHash: _hash, ...user } = row;
+  // Said only to someone who knows the password: it tells them whom to ask, and tells a guesser nothing.
+  if (!succeeded) return { ok: false, reason: "disabled", fieldErrors: {}, formError: { key: "auth.error.accountDisabled" } };
+  await db.updateTable("users").set({ last_login_at: now }).where("id", "=", row.id).execute();
+  const { passwordHash: _hash, disabledAt: _disabled, ...user } = row;
   return { ok: true, user };
 }

@@ -64,6 +64,7 @@ export async function resolveSession(db: Kysely<DB>, token: string, now: Date = 
     .select(sessionUserColumns())
     .where("sessions.id", "=", sessionId(token))
     .where("sessions.expires_at", ">", now)
+    .where("users.disabled_at", "is", null)
     .executeTakeFirst();
   return row ?? null;
 }
@@ -74,8 +75,30 @@ export async function deleteSession(db: Kysely<DB>, token: string): Promise<void
   await db.deleteFrom("sessions").where("id", "=", sessionId(token)).execute();
 }
 
-/** Revokes every session of a user (e.g. after a password change or when an account is disabled). */
-export async function deleteUserSessions(db: Kysely<DB>, userId: number): Promise<number> {
-  const result = await db.deleteFrom("sessions").where("user_id", "=", userId).executeTakeFirst();
+/** Revokes every session of a user (e.g. when an account is disabled), or every one but the token's own. */
+export async function deleteUserSessions(db: Kysely<DB>, userId: number, keepToken?: string | null): Promise<number> {
+  let query = db.deleteFrom("sessions").where("user_id", "=", userId);
+  if (keepToken && isSessionToken(keepToken)) query = query.where("id", "<>", sessionId(keepToken));
+  const result = await query.executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+export interface SignedInDevice {
+  createdAt: Date;
+  expiresAt: Date;
+  userAgent: string | null;
+  current: boolean;
+}
+
+/** A user's live sessions, newest first, the token's own marked. */
+export async function listUserSessions(db: Kysely<DB>, userId: number, currentToken: string | null, now: Date = new Date()): Promise<SignedInDevice[]> {
+  const current = currentToken && isSessionToken(currentToken) ? sessionId(currentToken) : null;
+  const rows = await db
+    .selectFrom("sessions")
+    .select(["id", "created_at", "expires_at", "user_agent"])
+    .where("user_id", "=", userId)
+    .where("expires_at", ">", now)
+    .orderBy("created_at", "desc")
+    .execute();
+  return rows.map((r) => ({ createdAt: r.created_at, expiresAt: r.expires_at, userAgent: r.user_agent, current: r.id === current }));
 }

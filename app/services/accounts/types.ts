@@ -8,6 +8,10 @@ export interface SessionUser {
   organisationId: number;
   organisationName: string;
   role: OrganisationKind;
+  /** manages the organisation's accounts (/account/members) */
+  isOrgAdmin: boolean;
+  /** signed in with a first password someone else chose: every workspace page sends them to set their own */
+  mustChangePassword: boolean;
 }
 
 /** A UI message: an i18n key plus values for its `{placeholders}`. */

@@ -11,6 +11,8 @@ export function sessionUserColumns() {
     "users.organisation_id as organisationId",
     "organisations.name as organisationName",
     "organisations.kind as role",
+    "users.is_org_admin as isOrgAdmin",
+    "users.must_change_password as mustChangePassword",
   ] as const;
 }
 
@@ -35,7 +37,7 @@ export async function emailTaken(db: Kysely<DB>, email: string): Promise<boolean
  */
 export async function insertUser(
   db: Kysely<DB>,
-  user: { organisationId: number; email: string; displayName: string; passwordHash: string },
+  user: { organisationId: number; email: string; displayName: string; passwordHash: string; mustChangePassword?: boolean },
 ): Promise<number> {
   const row = await db
     .insertInto("users")
@@ -44,6 +46,7 @@ export async function insertUser(
       email: user.email.trim().toLowerCase(),
       display_name: user.displayName,
       password_hash: user.passwordHash,
+      must_change_password: user.mustChangePassword ?? false,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
