@@ -382,6 +382,7 @@ function IssuedVouchers({
             <p className="empty">{t("vouchers.issued.noneFound", { search: searched })}</p>
           ) : (
             <DataTable
+              stackOnPhone
               rows={vouchers}
               rowKey={(v) => v.voucherId}
               columns={[

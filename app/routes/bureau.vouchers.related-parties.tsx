@@ -107,6 +107,7 @@ export default function RelatedParties() {
           <p className="empty">{t("vouchers.related.suspectedNone")}</p>
         ) : (
           <DataTable
+            stackOnPhone
             rows={suspected}
             rowKey={(s) => `${s.enterpriseId}-${s.institutionId}`}
             columns={[
@@ -226,6 +227,7 @@ export default function RelatedParties() {
           <p className="empty">{t("vouchers.related.recordedNone")}</p>
         ) : (
           <DataTable
+            stackOnPhone
             rows={recorded}
             rowKey={(r) => r.id}
             columns={[

@@ -109,6 +109,7 @@ export default function SpotCheck() {
       <section className="panel panel--spaced" aria-labelledby="items">
         <h2 id="items">{t("vouchers.spot.items")}</h2>
         <DataTable
+          stackOnPhone
           rows={check.items}
           rowKey={(i) => i.orderId}
           columns={[
