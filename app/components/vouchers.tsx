@@ -19,3 +19,11 @@ export function ReviewProgress({ reviewed, drawn }: { reviewed: number; drawn: n
     </span>
   );
 }
+
+/** How long the oldest voucher redemption an institution is owed for has waited for reimbursement (兑付). */
+export function ReimbursementWait({ wait }: { wait: { days: number; overdue: boolean } | null }) {
+  const t = useT();
+  if (!wait) return <span className="kpi__label">—</span>;
+  const text = t("vouchers.reimbursement.waitDays", { days: wait.days });
+  return wait.overdue ? <span className="tag tag--alert">{text}</span> : <>{text}</>;
+}

@@ -6,7 +6,8 @@ import "~/styles/vouchers.css";
 import { getDb } from "~/db.server";
 import { formatFen, type Locale, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
-import { createReimbursementBatch, listBatches, markBatchPaid, reimbursementOverview } from "~/services/vouchers";
+import { createReimbursementBatch, listBatches, markBatchPaid, REIMBURSEMENT_DUE_DAYS, reimbursementOverview, reimbursementWait } from "~/services/vouchers";
+import { ReimbursementWait } from "~/components/vouchers";
 import { requireUser } from "~/session.server";
 import { ScrollArea } from "~/components/scroll-area";
 
@@ -20,20 +21,26 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const db = await getDb();
   const [owed, batches] = await Promise.all([reimbursementOverview(db, user.organisationId), listBatches(db, user.organisationId)]);
   // Group the owed lines by programme: a batch is made per programme.
-  const programmes = new Map<number, { programmeId: number; name: string; year: number; owedFen: number; lines: typeof owed }>();
+  const now = new Date();
+  type Line = (typeof owed)[number] & { wait: ReturnType<typeof reimbursementWait> };
+  const programmes = new Map<number, { programmeId: number; name: string; year: number; owedFen: number; overdue: number; lines: Line[] }>();
   for (const row of owed) {
     const entry = programmes.get(row.programmeId) ?? {
       programmeId: row.programmeId,
       name: row.programmeName,
       year: row.programmeYear,
       owedFen: 0,
+      overdue: 0,
       lines: [],
     };
+    const wait = reimbursementWait(row.waitingSince, now);
     entry.owedFen += row.owedFen;
-    entry.lines.push(row);
+    if (wait?.overdue) entry.overdue += 1;
+    entry.lines.push({ ...row, wait });
     programmes.set(row.programmeId, entry);
   }
   return {
+    dueDays: REIMBURSEMENT_DUE_DAYS,
     programmes: [...programmes.values()],
     batches: batches.map((b) => ({ ...b, createdAt: b.createdAt.toISOString(), paidAt: b.paidAt?.toISOString() ?? null })),
   };
@@ -73,7 +80,7 @@ function formatDate(iso: string, locale: Locale): string {
 }
 
 export default function Reimbursement() {
-  const { programmes, batches } = useLoaderData<typeof loader>();
+  const { programmes, batches, dueDays } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const [search] = useSearchParams();
@@ -125,6 +132,7 @@ export default function Reimbursement() {
                 </button>
               </div>
               {errorFor(`programme-${p.programmeId}`)}
+              {p.overdue > 0 ? <p className="field__hint">{t("vouchers.reimbursement.overdueHint", { count: p.overdue, days: dueDays })}</p> : null}
               {p.lines.some((l) => l.irregularFindings > 0 && l.owedFen > 0) ? (
                 <p className="field__hint">{t("vouchers.reimbursement.heldHint")}</p>
               ) : null}
@@ -137,6 +145,7 @@ export default function Reimbursement() {
                       <th scope="col" className="num">
                         {t("vouchers.reimbursement.colOwed")}
                       </th>
+                      <th scope="col">{t("vouchers.reimbursement.colWaiting")}</th>
                       <th scope="col" className="num">
                         {t("vouchers.reimbursement.colInPayment")}
                       </th>
@@ -169,6 +178,9 @@ export default function Reimbursement() {
                           ) : null}
                         </td>
                         <td className="num">{formatFen(l.owedFen, locale)}</td>
+                        <td className="nowrap">
+                          <ReimbursementWait wait={l.wait} />
+                        </td>
                         <td className="num">{formatFen(l.inPaymentFen, locale)}</td>
                         <td className="num">{formatFen(l.paidFen, locale)}</td>
                       </tr>

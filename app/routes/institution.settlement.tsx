@@ -11,7 +11,8 @@ import { getDb } from "~/db.server";
 import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { institutionSettlement } from "~/services/payouts";
-import { institutionReimbursement } from "~/services/vouchers";
+import { institutionReimbursement, reimbursementWait } from "~/services/vouchers";
+import { ReimbursementWait } from "~/components/vouchers";
 import { DataTable } from "~/components/data-table";
 import { requireUser } from "~/session.server";
 
@@ -32,7 +33,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     institutionReimbursement(db, user.organisationId),
   ]);
   if (!settlement) throw new Response("Not found", { status: 404 });
-  return { settlement: toWire(settlement), reimbursement: toWire(reimbursement) };
+  const programmes = reimbursement.programmes.map((p) => ({ ...p, wait: reimbursementWait(p.waitingSince) }));
+  return { settlement: toWire(settlement), reimbursement: toWire({ ...reimbursement, programmes }) };
 }
 
 export default function InstitutionSettlement() {
@@ -78,6 +80,7 @@ export default function InstitutionSettlement() {
                   ),
                 },
                 { header: t("vouchers.reimbursement.colOwed"), numeric: true, cell: (p) => formatFen(p.owedFen, locale) },
+                { header: t("vouchers.reimbursement.colWaiting"), className: "nowrap", cell: (p) => <ReimbursementWait wait={p.wait} /> },
                 { header: t("vouchers.reimbursement.colInPayment"), numeric: true, cell: (p) => formatFen(p.inPaymentFen, locale) },
                 { header: t("vouchers.reimbursement.colPaid"), numeric: true, cell: (p) => formatFen(p.paidFen, locale) },
               ]}

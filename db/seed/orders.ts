@@ -2,7 +2,18 @@ import type { Kysely } from "kysely";
 import { createInquiry, expireOrder, markOrderPaid, quoteInquiry, refundOrder, startCheckout, type StartedCheckout } from "../../app/services/checkout";
 import { CheckoutError } from "../../app/services/checkout/errors";
 import { isStale } from "../../app/services/catalogue/lifecycle";
-import { approveApplication, applyForVoucher, createProgramme, drawSpotCheck, getSpotCheck, recordRelatedParty, reviewSpotCheckItem, revokeVoucher } from "../../app/services/vouchers";
+import {
+  approveApplication,
+  applyForVoucher,
+  createProgramme,
+  createReimbursementBatch,
+  drawSpotCheck,
+  getSpotCheck,
+  markBatchPaid,
+  recordRelatedParty,
+  reviewSpotCheckItem,
+  revokeVoucher,
+} from "../../app/services/vouchers";
 import { fenToYuan } from "../../app/services/contracts/money";
 import { recordPayout } from "../../app/services/payouts";
 import { chinaDate } from "../../app/services/vouchers/validation";
@@ -23,6 +34,7 @@ const DAY = 86_400_000;
 const HISTORY_DAYS = 200;
 const COMPLETED = 300;
 const VOUCHER_HOLDERS = 110;
+const REIMBURSE_EVERY_DAYS = 61;
 
 interface Listing {
   id: number;
@@ -173,7 +185,7 @@ export const ordersStep: SeedStep = {
     const pool = await listings(db, rng.sample(refs.resultIds.listed, 1500), refs.demo.institution?.userId ?? null);
     const buyers = withUsers;
     const buyerOf = (enterpriseId: number) => ({ userId: refs.usersByOrganisation.get(enterpriseId)?.[0] as number, organisationId: enterpriseId });
-    const counts = { completedOrders: 0, voucherOrders: 0, cardOrders: 0, bankOrders: 0, pendingTransfers: 0, closedOrders: 0, refundedOrders: 0, payouts: 0, seedInquiries: 0, revokedVouchers: 0, relatedParties: 0, spotChecks: 0 };
+    const counts = { completedOrders: 0, voucherOrders: 0, cardOrders: 0, bankOrders: 0, pendingTransfers: 0, closedOrders: 0, refundedOrders: 0, payouts: 0, seedInquiries: 0, revokedVouchers: 0, relatedParties: 0, spotChecks: 0, reimbursementBatches: 0 };
 
     /** One checkout at `at`; exclusive modes are rarer (most platform deals are licences). */
     const place = async (
@@ -219,8 +231,26 @@ export const ordersStep: SeedStep = {
     const demoEnterprise = refs.demo.enterprise?.organisationId ?? null;
     const demoSales = new Set(rng.sample(candidates.map((_, i) => i), 3));
     const others = [...vouchers.keys()].filter((id) => id !== demoEnterprise);
+    // The bureau reimburses (兑付) every two months, paying each batch a week or three later; the last weeks' redemptions
+    // are still waiting, so the reimbursement page shows both history and what is owed now.
+    const bureau = { userId: refs.usersByOrganisation.get(refs.bureauOrganisationId)?.[0] as number, organisationId: refs.bureauOrganisationId };
+    let nextBatchAt = candidates.length > 0 ? new Date(candidates[0].at.getTime() + REIMBURSE_EVERY_DAYS * DAY) : now;
+    const lastBatchBy = new Date(now.getTime() - 45 * DAY);
+    let lastPaidAt = new Date(0);
     for (const [index, { listing, at }] of candidates.entries()) {
       if (counts.completedOrders >= COMPLETED) break;
+      if (at > nextBatchAt && nextBatchAt < lastBatchBy) {
+        // After every payment settled so far (a bank transfer is confirmed hours after its order), as a batch made then would be.
+        const batchAt = new Date(Math.max(nextBatchAt.getTime(), lastPaidAt.getTime()) + 60_000);
+        const batch = await createReimbursementBatch(db, bureau, { programmeId }, batchAt);
+        if (batch.ok) {
+          const paidAt = new Date(batchAt.getTime() + rng.int(7, 20) * DAY);
+          const paid = await markBatchPaid(db, bureau, { batchId: batch.batchId, paymentReference: `GK${chinaDate(paidAt).replace(/-/g, "")}${String(batch.batchId).padStart(4, "0")}` }, paidAt);
+          if (!paid.ok) throw new Error(`reimbursement batch ${batch.batchId} could not be marked paid: ${JSON.stringify(paid)}`);
+          counts.reimbursementBatches += 1;
+        }
+        nextBatchAt = new Date(nextBatchAt.getTime() + REIMBURSE_EVERY_DAYS * DAY);
+      }
       // Paced over the whole history (a little ahead of an even spread, since some candidates find no sale), so the
       // last weeks have deals too, not only the first months.
       if (counts.completedOrders >= (COMPLETED * 1.2 * (index + 1)) / candidates.length) continue;
@@ -230,8 +260,10 @@ export const ordersStep: SeedStep = {
       const method = rng.chance(0.55) ? "card" : "bank_transfer";
       const started = await place(holder, listing, at, method, forDemo ? 1_000_000 : null);
       if (!started) continue;
+      if (at > lastPaidAt) lastPaidAt = at;
       if (started.status !== "completed") {
         const paidAt = new Date(at.getTime() + (method === "card" ? rng.int(2, 20) * 60_000 : rng.int(4, 60) * 3_600_000));
+        if (paidAt > lastPaidAt) lastPaidAt = paidAt;
         await markOrderPaid(db, {
           orderId: started.orderId,
           method,
@@ -324,7 +356,6 @@ export const ordersStep: SeedStep = {
 
     // One voucher the bureau revoked after a spot check, with money still on it, so the wallet and the programme show
     // that state too. Its holder has no order waiting for payment, so the pending transfers above stay as counted.
-    const bureau = { userId: refs.usersByOrganisation.get(refs.bureauOrganisationId)?.[0] as number, organisationId: refs.bureauOrganisationId };
     let relatedPair: string | null = null;
     for (const enterpriseId of others) {
       const waiting = await db.selectFrom("orders").select("id").where("buyer_organisation_id", "=", enterpriseId).where("status", "=", "pending").executeTakeFirst();

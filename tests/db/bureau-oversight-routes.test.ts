@@ -115,6 +115,30 @@ describeEachEngine("bureau oversight routes", (db, engine) => {
     expect(paidSide.batches).toMatchObject([{ reference: newest.reference, amountFen: 100_000, status: newest.status }]);
   });
 
+  it("reimbursement: shows how long the oldest redemption still owed has waited, flags it past 30 days, and starts again after a batch", async () => {
+    const seller = await makeMember(db(), "institution");
+    const buyer = await makeMember(db(), "enterprise");
+    const voucher = await voucherFor(db(), m, buyer);
+    const parties = { bureau: asActor(m.bureau), enterprise: asActor(buyer), institution: asActor(seller) };
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000 - 3_600_000);
+    await payByTransfer(db(), await holdThroughCheckout(db(), parties, voucher.voucherId, 30_000), daysAgo(40));
+    await payByTransfer(db(), await holdThroughCheckout(db(), parties, voucher.voucherId, 20_000), daysAgo(5));
+
+    const path = "/bureau/vouchers/reimbursement";
+    const lineOf = async () =>
+      (await reimbursementLoader({ request: get(m.bureau, path), params: {}, context })).programmes
+        .find((p) => p.programmeId === m.programmeId)!
+        .lines.find((l) => l.institutionId === seller.organisationId)!;
+    expect(await lineOf()).toMatchObject({ owedFen: 50_000, wait: { days: 40, overdue: true } });
+    expect((await institutionReimbursement(db(), seller.organisationId)).programmes[0].waitingSince?.getTime()).toBeCloseTo(daysAgo(40).getTime(), -3);
+
+    const body = new URLSearchParams({ intent: "batch", programmeId: String(m.programmeId), institutionId: String(seller.organisationId) });
+    await reimbursementAction({ request: new Request(`${BASE}${path}`, { method: "POST", headers: { ...as(m.bureau), "Content-Type": "application/x-www-form-urlencoded" }, body }), params: {}, context });
+    expect(await lineOf()).toMatchObject({ owedFen: 0, inPaymentFen: 50_000, wait: null });
+    await payByTransfer(db(), await holdThroughCheckout(db(), parties, voucher.voucherId, 10_000));
+    expect(await lineOf()).toMatchObject({ owedFen: 10_000, wait: { days: 0, overdue: false } });
+  });
+
   it("transaction rewards: the table and its CSV for a year; bad parameters are named", async () => {
     await registerContract(db(), {
       source: "manual",

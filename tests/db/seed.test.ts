@@ -5,7 +5,7 @@ import { verifyPassword } from "../../app/services/accounts/passwords";
 import { REGIONS } from "../../app/services/accounts/regions";
 import { ledgerCheck } from "../../app/services/ledger";
 import { institutionSettlement } from "../../app/services/payouts";
-import { listRelatedParties, listSpotChecks, suspectedRelatedParties } from "../../app/services/vouchers";
+import { listBatches, listRelatedParties, listSpotChecks, reimbursementOverview, suspectedRelatedParties } from "../../app/services/vouchers";
 import { FIELD_CODES } from "../../db/schema";
 import { patentCheckDigit } from "../../db/seed/codes";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, isDatabaseEmpty, SeedError, seedDemo, type SeedSummary } from "../../db/seed";
@@ -220,6 +220,14 @@ describeEachEngine("demo seed", (db) => {
     expect(check.reviewed).toBeGreaterThan(check.irregular);
     expect(check.reviewed).toBeLessThan(check.drawn);
     expect(check.irregular).toBe(related.completedOrders);
+    // Reimbursement (兑付) every two months, each batch paid; the last weeks' redemptions still wait, none for years.
+    expect(counts.reimbursementBatches).toBeGreaterThanOrEqual(2);
+    const batches = await listBatches(db(), summary.logins.find((l) => l.role === "bureau")?.organisationId ?? 0);
+    expect(batches).toHaveLength(counts.reimbursementBatches);
+    expect(batches.every((b) => b.status === "paid" && b.createdAt < new Date(NOW.getTime() - 45 * 86_400_000))).toBe(true);
+    const waiting = (await reimbursementOverview(db(), summary.logins.find((l) => l.role === "bureau")?.organisationId ?? 0)).filter((r) => r.owedFen > 0);
+    expect(waiting.length).toBeGreaterThan(0);
+    expect(waiting.filter((r) => r.waitingSince === null || r.waitingSince < new Date(NOW.getTime() - 120 * 86_400_000))).toEqual([]);
     const byMethod = await db()
       .selectFrom("orders")
       .select(["payment_method", (eb) => eb.fn.countAll<number>().as("n")])

@@ -21,6 +21,21 @@ export interface OwedRow {
   paidFen: number;
   /** voucher purchases of this institution in this programme that a spot check found irregular */
   irregularFindings: number;
+  /** when the oldest redemption still owed was paid for (the first since the institution's last batch); null when nothing is owed */
+  waitingSince: Date | null;
+}
+
+/**
+ * How long an institution should wait for its money: voucher rules commonly promise reimbursement within a month of
+ * the claim, and a slow one is the complaint institutions make most (../shared/domain.md). Older ones are flagged.
+ */
+export const REIMBURSEMENT_DUE_DAYS = 30;
+
+/** Whole days since the oldest redemption still owed, and whether that is past REIMBURSEMENT_DUE_DAYS. */
+export function reimbursementWait(waitingSince: Date | null, now: Date = new Date()): { days: number; overdue: boolean } | null {
+  if (!waitingSince) return null;
+  const days = Math.max(0, Math.floor((now.getTime() - waitingSince.getTime()) / 86_400_000));
+  return { days, overdue: days > REIMBURSEMENT_DUE_DAYS };
 }
 
 /** What each of the bureau's programmes owes each institution, in a batch, and has paid. */
@@ -72,6 +87,7 @@ async function owedRows(db: Kysely<DB>, which: RawBuilder<unknown>): Promise<Owe
     in_payment: number;
     paid: number;
     irregular: number;
+    waiting_since: Date | null;
   }>`
     select p.id as programme_id, p.name as programme_name, p.year as programme_year,
            o.id as institution_id, o.name as institution_name,
@@ -80,7 +96,12 @@ async function owedRows(db: Kysely<DB>, which: RawBuilder<unknown>): Promise<Owe
            coalesce((select sum(l.amount_fen) from reimbursement_batch_lines l join reimbursement_batches b on b.id = l.batch_id
                       where b.programme_id = p.id and l.institution_id = o.id and b.status = 'paid'), 0)::bigint as paid,
            (select count(*) from spot_check_items i join orders r on r.id = i.order_id
-             where i.outcome = 'irregular' and r.programme_id = p.id and r.seller_organisation_id = o.id)::int as irregular
+             where i.outcome = 'irregular' and r.programme_id = p.id and r.seller_organisation_id = o.id)::int as irregular,
+           (select min(r.paid_at) from orders r
+             where r.seller_organisation_id = o.id and r.programme_id = p.id and r.status = 'completed' and r.voucher_part_fen > 0
+               and r.paid_at > coalesce((select max(b.created_at) from reimbursement_batch_lines l
+                                           join reimbursement_batches b on b.id = l.batch_id
+                                          where b.programme_id = p.id and l.institution_id = o.id), '-infinity')) as waiting_since
       from ledger_accounts a
       join voucher_programmes p on p.id = a.programme_id
       join organisations o on o.id = a.owner_organisation_id
@@ -97,6 +118,7 @@ async function owedRows(db: Kysely<DB>, which: RawBuilder<unknown>): Promise<Owe
     inPaymentFen: r.in_payment,
     paidFen: r.paid,
     irregularFindings: r.irregular,
+    waitingSince: r.owed > 0 ? r.waiting_since : null,
   }));
 }
 
@@ -114,6 +136,7 @@ export async function createReimbursementBatch(
   db: Kysely<DB>,
   actor: Actor,
   input: { programmeId: unknown; institutionIds?: readonly number[] },
+  now: Date = new Date(),
 ): Promise<{ ok: true; batchId: number; totalFen: number; lines: number } | Rejected<never>> {
   const programmeId = idFrom(input.programmeId);
   if (programmeId === null) return { ok: false, fieldErrors: {}, formError: { key: "vouchers.error.programmeNotFound" } };
@@ -142,7 +165,7 @@ export async function createReimbursementBatch(
     const totalFen = lines.reduce((s, l) => s + l.amountFen, 0);
     const batch = await trx
       .insertInto("reimbursement_batches")
-      .values({ programme_id: programmeId, total_fen: totalFen, created_by: actor.userId })
+      .values({ programme_id: programmeId, total_fen: totalFen, created_by: actor.userId, created_at: now })
       .returning("id")
       .executeTakeFirstOrThrow();
     await trx
