@@ -24,6 +24,7 @@ const NAVIGATION: NavItem[] = [
   { to: "/institution/inquiries", label: "nav.inquiries", roles: ["institution"] },
   { to: "/operator", label: "nav.operator", roles: ["operator"] },
   { to: "/operator/payouts", label: "nav.payouts", roles: ["operator"] },
+  { to: "/operator/audit", label: "nav.audit", roles: ["operator"] },
 ];
 
 export function navigationFor(role: OrganisationKind | null): NavItem[] {

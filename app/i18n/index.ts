@@ -1,4 +1,5 @@
 import account from "./messages/account";
+import audit from "./messages/audit";
 import auth from "./messages/auth";
 import bureau from "./messages/bureau";
 import catalogue from "./messages/catalogue";
@@ -11,7 +12,7 @@ import { type AmountUnit, inUnits, withoutTrailingZeros } from "./amounts";
 
 // Each capability keeps its strings in app/i18n/messages/<name>.ts ({ "zh-CN": {...}, en: {...} }, same keys);
 // add it to this list.
-const catalogues = [common, auth, account, bureau, catalogue, vouchers, storefront, checkout, payouts];
+const catalogues = [common, auth, account, audit, bureau, catalogue, vouchers, storefront, checkout, payouts];
 
 export const LOCALES = ["zh-CN", "en"] as const;
 export type Locale = (typeof LOCALES)[number];

@@ -114,6 +114,11 @@ export default function Members() {
         </p>
       ) : null}
       {!me.isOrgAdmin ? <p className="notice">{t("account.members.readOnly", { names: admins.join("、") })}</p> : null}
+      {me.isOrgAdmin ? (
+        <p>
+          <Link to="/account/activity">{t("account.members.activityLink")} →</Link>
+        </p>
+      ) : null}
 
       <section className="panel panel--spaced" aria-label={t("account.members.title")}>
         <DataTable

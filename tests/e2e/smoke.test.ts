@@ -20,6 +20,7 @@ const WORKSPACES: Record<string, string[]> = {
     "/institution/settlement",
     "/account",
     "/account/members",
+    "/account/activity",
   ],
   "bureau@demo.cn": [
     "/bureau/review",
@@ -35,7 +36,7 @@ const WORKSPACES: Record<string, string[]> = {
     "/bureau/vouchers/related-parties",
     "/bureau/vouchers/spot-checks",
   ],
-  "operator@demo.cn": ["/operator", "/operator/orders", "/operator/transfers", "/operator/payouts"],
+  "operator@demo.cn": ["/operator", "/operator/orders", "/operator/transfers", "/operator/payouts", "/operator/audit"],
 };
 const SCREENSHOT = path.join(projectRoot, "test-results/smoke-logged-in.png");
 const STEP_TIMEOUT = 20_000;
