@@ -14,6 +14,7 @@ import * as m0012 from "./0012_voucher_revocation";
 import * as m0013 from "./0013_related_parties";
 import * as m0014 from "./0014_spot_checks";
 import * as m0015 from "./0015_organisation_members";
+import * as m0016 from "./0016_checkout_postings_at_business_time";
 
 /** Every migration, in order. Listed statically so the bundler, tsx and Vitest all see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   "0013_related_parties": m0013,
   "0014_spot_checks": m0014,
   "0015_organisation_members": m0015,
+  "0016_checkout_postings_at_business_time": m0016,
 };

@@ -68,6 +68,26 @@ describeEachEngine("ledger flows", (db) => {
     await expectLedgerOk();
   });
 
+  it("dates the checkout's postings when things happened: the hold when the order was placed, the redemption and payment when the money arrived", async () => {
+    const voucher = await issueVoucher(db(), programmeId, p.enterprise, p.bureau);
+    const placedAt = new Date(Date.now() - 3 * 86_400_000);
+    const arrivedAt = new Date(Date.now() - 2 * 86_400_000);
+    const order = await holdThroughCheckout(db(), p, voucher.voucherId, 40_000, placedAt);
+    await payByTransfer(db(), order, arrivedAt);
+    const postings = await db()
+      .selectFrom("ledger_transactions")
+      .select(["kind", "effective_at"])
+      .where("order_id", "=", order.orderId)
+      .orderBy("id")
+      .execute();
+    expect(postings.map((t) => [t.kind, t.effective_at.toISOString()])).toEqual([
+      ["voucher_hold", placedAt.toISOString()],
+      ["voucher_post", arrivedAt.toISOString()],
+      ["bank_transfer", arrivedAt.toISOString()],
+    ]);
+    await expectLedgerOk();
+  });
+
   it("spreads the platform's accounts over buckets by order id; a refund reverses in the same bucket", async () => {
     const resultId = await listedLicence(db(), p.institution, p.bureau, 200_000);
     const order = await startCheckout(db(), p.otherEnterprise, { resultId, mode: "nonexclusive_license", method: "card", cardEnabled: true });

@@ -244,14 +244,16 @@ describeEachEngine("voucher statistics panel", (db, engine) => {
         enterprisesServed: 1,
         exhausted: false,
       });
-      // The redemption was posted today (the hold was taken while the voucher was valid).
+      // Today only the reimbursement: the redemption counts when the money arrived, 500 days ago.
       expect(other.programmes[0].period).toEqual({
         issuedCount: 0,
         issuedFen: 0,
-        redeemedFen: 300_000,
+        redeemedFen: 0,
         reimbursedFen: 300_000,
-        enterprisesServed: 1,
+        enterprisesServed: 0,
       });
+      const used = await voucherPanel(db(), { from: chinaDate(daysFromNow(-505)), to: chinaDate(daysFromNow(-495)) }, { bureauId: otherBureau.organisationId });
+      expect(used.programmes[0].period).toEqual({ issuedCount: 1, issuedFen: 1_000_000, redeemedFen: 300_000, reimbursedFen: 0, enterprisesServed: 1 });
       // A range after it lapsed and before its payment shows nothing.
       const between = await voucherPanel(db(), { from: chinaDate(daysFromNow(-300)), to: chinaDate(daysFromNow(-250)) }, {
         bureauId: otherBureau.organisationId,
