@@ -174,6 +174,7 @@ export interface DB {
   related_parties: RelatedPartiesTable;
   spot_checks: SpotChecksTable;
   spot_check_items: SpotCheckItemsTable;
+  voucher_disallowances: VoucherDisallowancesTable;
   ledger_accounts: LedgerAccountsTable;
   ledger_transactions: LedgerTransactionsTable;
   ledger_entries: LedgerEntriesTable;
@@ -395,6 +396,16 @@ export interface SpotCheckItemsTable {
   reviewed_at: Timestamp | null;
 }
 
+/** 核减: the voucher part of a purchase found irregular, disallowed before reimbursement (migration 0017). */
+export interface VoucherDisallowancesTable {
+  order_id: number;
+  spot_check_id: number;
+  amount_fen: number;
+  reason: string;
+  decided_by: number;
+  decided_at: CreatedAt;
+}
+
 export const LEDGER_ACCOUNT_PURPOSES = [
   "programme_fund",
   "programme_budget",
@@ -417,6 +428,7 @@ export const LEDGER_TRANSACTION_KINDS = [
   "voucher_post",
   "voucher_expiry",
   "voucher_revocation",
+  "voucher_disallowance",
   "card_payment",
   "bank_transfer",
   "institution_payout",

@@ -176,6 +176,12 @@ export default function Reimbursement() {
                               <span className="tag tag--alert">{t("vouchers.reimbursement.irregular", { count: l.irregularFindings })}</span>
                             </>
                           ) : null}
+                          {l.disallowedFen > 0 ? (
+                            <>
+                              {" "}
+                              <span className="tag">{t("vouchers.reimbursement.disallowed", { amount: formatFen(l.disallowedFen, locale) })}</span>
+                            </>
+                          ) : null}
                         </td>
                         <td className="num">{formatFen(l.owedFen, locale)}</td>
                         <td className="nowrap">

@@ -5,7 +5,7 @@ import "~/styles/vouchers.css";
 import { getDb } from "~/db.server";
 import { formatFen, type Locale, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
-import { getSpotCheck, reviewSpotCheckItem, type ReviewField } from "~/services/vouchers";
+import { disallowVoucherPart, getSpotCheck, reviewSpotCheckItem, type DisallowField, type ReviewField } from "~/services/vouchers";
 import type { FieldErrors, Message } from "~/services/accounts/types";
 import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
@@ -33,13 +33,20 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     ...check,
     drawnAt: check.drawnAt.toISOString(),
-    items: check.items.map((i) => ({ ...i, paidAt: i.paidAt?.toISOString() ?? null, reviewedAt: i.reviewedAt?.toISOString() ?? null })),
+    items: check.items.map((i) => ({
+      ...i,
+      paidAt: i.paidAt?.toISOString() ?? null,
+      reviewedAt: i.reviewedAt?.toISOString() ?? null,
+      disallowed: i.disallowed ? { ...i.disallowed, at: i.disallowed.at.toISOString() } : null,
+    })),
   };
 }
 
 interface ActionError {
   orderId: number;
-  fieldErrors: FieldErrors<ReviewField>;
+  /** which form: the review, or the disallowance (核减) of an irregular purchase */
+  intent: "review" | "disallow";
+  fieldErrors: FieldErrors<ReviewField | DisallowField>;
   error: Message | null;
 }
 
@@ -48,13 +55,19 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const id = checkId(params.id);
   const form = await request.formData();
   const orderId = Number(form.get("orderId"));
-  const result = await reviewSpotCheckItem(await getDb(), { userId: user.id, organisationId: user.organisationId }, {
+  const actor = { userId: user.id, organisationId: user.organisationId };
+  if (form.get("intent") === "disallow") {
+    const result = await disallowVoucherPart(await getDb(), actor, { spotCheckId: id, orderId, reason: form.get("reason") });
+    if (!result.ok) return data<ActionError>({ orderId, intent: "disallow", fieldErrors: result.fieldErrors, error: result.formError ?? null }, { status: 400 });
+    return redirect(`/bureau/vouchers/spot-checks/${id}?disallowed=${orderId}#order-${orderId}`);
+  }
+  const result = await reviewSpotCheckItem(await getDb(), actor, {
     spotCheckId: id,
     orderId,
     outcome: form.get("outcome"),
     finding: form.get("finding") ?? undefined,
   });
-  if (!result.ok) return data<ActionError>({ orderId, fieldErrors: result.fieldErrors, error: result.formError ?? null }, { status: 400 });
+  if (!result.ok) return data<ActionError>({ orderId, intent: "review", fieldErrors: result.fieldErrors, error: result.formError ?? null }, { status: 400 });
   return redirect(`/bureau/vouchers/spot-checks/${id}?reviewed=${orderId}#order-${orderId}`);
 }
 
@@ -97,6 +110,11 @@ export default function SpotCheck() {
       {search.get("reviewed") ? (
         <p className="notice" role="status">
           {t("vouchers.spot.reviewedDone")}
+        </p>
+      ) : null}
+      {search.get("disallowed") ? (
+        <p className="notice" role="status">
+          {t("vouchers.spot.disallowedDone")}
         </p>
       ) : null}
 
@@ -175,6 +193,41 @@ function Outcome({ item: i, programmeId, failure, busy }: { item: Item; programm
         ) : null}
         <br />
         <small className="kpi__label">{t("vouchers.spot.reviewedBy", { name: i.reviewedBy ?? "", date: i.reviewedAt ? formatDate(i.reviewedAt, locale) : "" })}</small>
+        {i.disallowed ? (
+          <>
+            <br />
+            <span className="tag tag--alert">{t("vouchers.spot.disallowed", { amount: formatFen(i.disallowed.amountFen, locale) })}</span>
+            <br />
+            <small className="kpi__label">
+              {t("vouchers.spot.disallowedBy", { name: i.disallowed.by, date: formatDate(i.disallowed.at, locale), reason: i.disallowed.reason })}
+            </small>
+          </>
+        ) : i.outcome === "irregular" ? (
+          <RowActionForm
+            summary={t("vouchers.spot.disallow")}
+            submitLabel={t("vouchers.spot.disallowSubmit")}
+            open={failure?.intent === "disallow"}
+            busy={busy}
+          >
+            <input type="hidden" name="intent" value="disallow" />
+            <input type="hidden" name="orderId" value={i.orderId} />
+            <p className="field__hint">{t("vouchers.spot.disallowHint", { amount: formatFen(i.voucherPartFen, locale) })}</p>
+            {failure?.intent === "disallow" && failure.error ? (
+              <p className="field__error" role="alert">
+                {t(failure.error.key, failure.error.params)}
+              </p>
+            ) : null}
+            <TextField
+              id={`disallow-${i.orderId}`}
+              name="reason"
+              label={t("vouchers.spot.field.reason")}
+              defaultValue={i.finding ?? ""}
+              maxLength={200}
+              required
+              error={failure?.intent === "disallow" && failure.fieldErrors.reason ? t(failure.fieldErrors.reason) : null}
+            />
+          </RowActionForm>
+        ) : null}
         {i.outcome === "irregular" ? (
           <ul className="signal-list">
             {i.vouchers.map(({ serial, revoked }) => (

@@ -7,6 +7,7 @@ import {
   applyForVoucher,
   createProgramme,
   createReimbursementBatch,
+  disallowVoucherPart,
   drawSpotCheck,
   getSpotCheck,
   markBatchPaid,
@@ -185,7 +186,7 @@ export const ordersStep: SeedStep = {
     const pool = await listings(db, rng.sample(refs.resultIds.listed, 1500), refs.demo.institution?.userId ?? null);
     const buyers = withUsers;
     const buyerOf = (enterpriseId: number) => ({ userId: refs.usersByOrganisation.get(enterpriseId)?.[0] as number, organisationId: enterpriseId });
-    const counts = { completedOrders: 0, voucherOrders: 0, cardOrders: 0, bankOrders: 0, pendingTransfers: 0, closedOrders: 0, refundedOrders: 0, payouts: 0, seedInquiries: 0, revokedVouchers: 0, relatedParties: 0, spotChecks: 0, reimbursementBatches: 0 };
+    const counts = { completedOrders: 0, voucherOrders: 0, cardOrders: 0, bankOrders: 0, pendingTransfers: 0, closedOrders: 0, refundedOrders: 0, payouts: 0, seedInquiries: 0, revokedVouchers: 0, relatedParties: 0, spotChecks: 0, reimbursementBatches: 0, disallowedPurchases: 0 };
 
     /** One checkout at `at`; exclusive modes are rarer (most platform deals are licences). */
     const place = async (
@@ -415,6 +416,16 @@ export const ordersStep: SeedStep = {
           { spotCheckId: drawn.spotCheckId, orderId: item.orderId, outcome: irregular ? "irregular" : "compliant", finding: irregular ? "买卖双方存在关联关系，创新券已撤销" : undefined },
           new Date(drawnAt.getTime() + (i + 1) * 3_600_000),
         );
+        // 核减: the irregular purchases not yet reimbursed lose their voucher part (the others are already in a batch).
+        if (irregular) {
+          const disallowed = await disallowVoucherPart(
+            db,
+            bureau,
+            { spotCheckId: drawn.spotCheckId, orderId: item.orderId, reason: "关联交易不得使用创新券，核减券额" },
+            new Date(drawnAt.getTime() + (i + 2) * 3_600_000),
+          );
+          if (disallowed.ok) counts.disallowedPurchases += 1;
+        }
       }
     }
 

@@ -139,6 +139,29 @@ describeEachEngine("bureau oversight routes", (db, engine) => {
     expect(await lineOf()).toMatchObject({ owedFen: 10_000, wait: { days: 0, overdue: false } });
   });
 
+  it("spot checks: an irregular purchase's voucher part is disallowed (核减) from its row; the reason is required", async () => {
+    const seller = await makeMember(db(), "institution");
+    const buyer = await makeMember(db(), "enterprise");
+    const voucher = await voucherFor(db(), m, buyer);
+    await payByTransfer(db(), await holdThroughCheckout(db(), { bureau: asActor(m.bureau), enterprise: asActor(buyer), institution: asActor(seller) }, voucher.voucherId, 60_000));
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const check = await drawSpotCheck(db(), asActor(m.bureau), { programmeId: String(m.programmeId), from: today, to: today, sampleSize: "200" });
+    if (!check.ok) throw new Error(JSON.stringify(check));
+    const item = (await getSpotCheck(db(), m.bureau.organisationId, check.spotCheckId))!.items.find((i) => i.institutionId === seller.organisationId)!;
+    const id = String(check.spotCheckId);
+    const path = `/bureau/vouchers/spot-checks/${id}`;
+    const act = (fields: Record<string, string>) => spotCheckAction({ request: post(m.bureau, path, { orderId: String(item.orderId), ...fields }), params: { id }, context });
+
+    expect(refused(await act({ intent: "disallow", reason: "无交付" }))).toMatchObject({ status: 400, body: { intent: "disallow", error: { key: "vouchers.spot.error.notIrregular" } } });
+    await act({ outcome: "irregular", finding: "无交付证明" });
+    expect(refused(await act({ intent: "disallow", reason: " " }))).toMatchObject({ status: 400, body: { intent: "disallow", fieldErrors: { reason: "vouchers.spot.error.reasonRequired" } } });
+    expect(((await act({ intent: "disallow", reason: "无交付证明，核减" })) as Response).headers.get("Location")).toBe(`${path}?disallowed=${item.orderId}#order-${item.orderId}`);
+    const page = await spotCheckLoader({ request: get(m.bureau, path), params: { id }, context });
+    expect(page.items.find((i) => i.orderId === item.orderId)!.disallowed).toMatchObject({ amountFen: 60_000, reason: "无交付证明，核减", at: expect.any(String) });
+    const side = await institutionReimbursement(db(), seller.organisationId);
+    expect(side.programmes).toMatchObject([{ owedFen: 0, irregularFindings: 0, disallowedFen: 60_000, waitingSince: null }]);
+  });
+
   it("transaction rewards: the table and its CSV for a year; bad parameters are named", async () => {
     await registerContract(db(), {
       source: "manual",

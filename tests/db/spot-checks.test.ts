@@ -1,7 +1,21 @@
 import { sql } from "kysely";
 import { beforeAll, expect, it } from "vitest";
-import { startCheckout } from "../../app/services/checkout";
-import { drawSpotCheck, getSpotCheck, listApplications, listSpotChecks, recordRelatedParty, reviewSpotCheckItem, revokeVoucher, type Actor } from "../../app/services/vouchers";
+import {
+  createReimbursementBatch,
+  disallowVoucherPart,
+  drawSpotCheck,
+  getProgramme,
+  getSpotCheck,
+  listApplications,
+  listSpotChecks,
+  recordRelatedParty,
+  reimbursementOverview,
+  reviewSpotCheckItem,
+  revokeVoucher,
+  type Actor,
+} from "../../app/services/vouchers";
+import { refundOrder, startCheckout } from "../../app/services/checkout";
+import { ledgerCheck } from "../../app/services/ledger";
 import type { Database } from "../../db/client";
 import { describeEachEngine } from "../helpers/db";
 import { createParty, createTestProgramme, holdThroughCheckout, issueVoucher, listedLicence, payByTransfer } from "./ledger-fixtures";
@@ -147,5 +161,58 @@ describeEachEngine("voucher spot checks (抽查)", (db) => {
     const voucher = await db().selectFrom("vouchers").select("id").where("serial", "=", serial).executeTakeFirstOrThrow();
     expect((await revokeVoucher(db(), bureau, { voucherId: voucher.id, reason: "抽查不合规" })).ok).toBe(true);
     expect((await getSpotCheck(db(), bureau.organisationId, drawn.spotCheckId))!.items.find((i) => i.orderId === second)!.vouchers).toEqual([{ serial, revoked: true }]);
+  });
+
+  it("disallows (核减) the voucher part of an irregular purchase before reimbursement: owed back to the programme, once, and not after a batch", async () => {
+    const { programmeId } = await programmeWithSales(3, 0);
+    const today = chinaDay(new Date());
+    const drawn = await drawSpotCheck(db(), bureau, { programmeId: String(programmeId), from: today, to: today, sampleSize: "3" });
+    if (!drawn.ok) throw new Error(JSON.stringify(drawn));
+    const [first, second, third] = (await getSpotCheck(db(), bureau.organisationId, drawn.spotCheckId))!.items.map((i) => i.orderId);
+    for (const [orderId, outcome] of [[first, "irregular"], [second, "irregular"], [third, "compliant"]] as const) {
+      expect(await reviewSpotCheckItem(db(), bureau, { spotCheckId: drawn.spotCheckId, orderId, outcome, finding: outcome === "irregular" ? "无交付证明" : undefined })).toEqual({ ok: true });
+    }
+    const disallow = (orderId: number, reason: unknown = "未能提供技术交付证明，核减券额", actor = bureau) =>
+      disallowVoucherPart(db(), actor, { spotCheckId: drawn.spotCheckId, orderId, reason });
+    const line = async () => (await reimbursementOverview(db(), bureau.organisationId)).find((r) => r.programmeId === programmeId && r.institutionId === seller.organisationId)!;
+    const budgetLeft = async () => (await getProgramme(db(), programmeId))!.remainingBudgetFen;
+    expect(await line()).toMatchObject({ owedFen: 300_000, irregularFindings: 2, disallowedFen: 0 });
+    const budgetBefore = await budgetLeft();
+
+    expect(await disallow(third)).toMatchObject({ ok: false, formError: { key: "vouchers.spot.error.notIrregular" } });
+    expect(await disallow(first, "  ")).toEqual({ ok: false, fieldErrors: { reason: "vouchers.spot.error.reasonRequired" } });
+    expect(await disallow(first, undefined, await createParty(db(), "bureau"))).toMatchObject({ formError: { key: "vouchers.spot.error.notFound" } });
+    expect(await disallow(first)).toEqual({ ok: true, amountFen: 100_000 });
+    expect(await disallow(first)).toMatchObject({ formError: { key: "vouchers.spot.error.alreadyDisallowed" } });
+    expect(await line()).toMatchObject({ owedFen: 200_000, irregularFindings: 1, disallowedFen: 100_000 });
+    expect(await budgetLeft()).toBe(budgetBefore + 100_000);
+    expect((await getSpotCheck(db(), bureau.organisationId, drawn.spotCheckId))!.items.find((i) => i.orderId === first)!.disallowed).toMatchObject({
+      amountFen: 100_000,
+      reason: "未能提供技术交付证明，核减券额",
+    });
+
+    // Once the rest is in a reimbursement batch, the other irregular purchase can no longer be disallowed.
+    expect((await createReimbursementBatch(db(), bureau, { programmeId, institutionIds: [seller.organisationId] })).ok).toBe(true);
+    expect(await disallow(second)).toMatchObject({ formError: { key: "vouchers.spot.error.alreadyReimbursed" } });
+    expect(await db().selectFrom("voucher_disallowances").select("order_id").where("order_id", "=", second).execute()).toEqual([]);
+    expect((await ledgerCheck(db())).violations).toEqual([]);
+
+    const refused = (statement: ReturnType<typeof sql>) => statement.execute(db()).then(() => "changed", () => "refused");
+    expect(await refused(sql`update voucher_disallowances set amount_fen = 1 where order_id = ${first}`)).toBe("refused");
+    expect(await refused(sql`delete from voucher_disallowances where order_id = ${first}`)).toBe("refused");
+
+    // Refunding a disallowed purchase undoes the disallowance first: the voucher gets its part back from the
+    // programme, and what is owed for the institution's other purchases is untouched.
+    const voucherOf = async (orderId: number) =>
+      (await db().selectFrom("ledger_transactions").select("voucher_id").where("order_id", "=", orderId).where("kind", "=", "voucher_post").executeTakeFirstOrThrow()).voucher_id as number;
+    const available = async (voucherId: number) =>
+      (await db().selectFrom("ledger_accounts").select("balance").where("voucher_id", "=", voucherId).where("purpose", "=", "voucher_available").executeTakeFirstOrThrow()).balance;
+    const voucherId = await voucherOf(first);
+    const [availableBefore, budgetBeforeRefund, inPaymentBefore] = [await available(voucherId), await budgetLeft(), (await line()).inPaymentFen];
+    expect(await refundOrder(db(), { orderId: first, externalRef: "REFUND-1", idempotencyKey: `test:${first}:refund` })).toMatchObject({ status: "refunded" });
+    expect(await available(voucherId)).toBe(availableBefore + 100_000);
+    expect(await budgetLeft()).toBe(budgetBeforeRefund - 100_000);
+    expect(await line()).toMatchObject({ owedFen: 0, inPaymentFen: inPaymentBefore, disallowedFen: 0 });
+    expect((await ledgerCheck(db())).violations).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { DB, VoucherStatus } from "../../../db/schema";
 import { ensureAccounts, findAccount, platformBucket, type AccountOwner } from "./accounts";
 import { LedgerError, LedgerInputError } from "./errors";
@@ -412,10 +412,13 @@ export async function refundOrder(
       .selectFrom("ledger_transactions as t")
       .select(["t.id"])
       .where("t.order_id", "=", input.orderId)
-      .where("t.kind", "in", ["card_payment", "bank_transfer", "voucher_post"])
+      .where("t.kind", "in", ["card_payment", "bank_transfer", "voucher_post", "voucher_disallowance"])
       .where(({ not, exists, selectFrom }) =>
         not(exists(selectFrom("ledger_transactions as r").select("r.id").whereRef("r.reverses_transaction_id", "=", "t.id"))),
       )
+      // A disallowance (核减) first: the money it returned to the programme goes back to what is owed for this order,
+      // which the redemption's reversal then takes back to the voucher.
+      .orderBy(sql`t.kind = 'voucher_disallowance'`, "desc")
       .orderBy("t.id")
       .execute();
     const reversals: PostedTransaction[] = [];
@@ -430,6 +433,66 @@ export async function refundOrder(
     }
     const releases = await releaseOrderHolds(trx, { orderId: input.orderId, now: input.now });
     return { reversals, releases };
+  });
+}
+
+/**
+ * 核减: disallows what an order's vouchers redeemed and the programme still owes its seller, one posting per voucher
+ * (owed → programme budget). Refused with InsufficientFundsError when the money has gone into a reimbursement batch
+ * (the owed account would be overdrawn). Returns the postings and the amount; nothing when nothing stands redeemed.
+ */
+export async function postVoucherDisallowance(
+  db: Kysely<DB>,
+  input: { orderId: number; now?: Date },
+): Promise<{ postings: PostedTransaction[]; amountFen: number }> {
+  assertId(input.orderId, "orderId");
+  return inTransaction(db, async (trx) => {
+    const order = await trx.selectFrom("orders").select(["id", "seller_organisation_id"]).where("id", "=", input.orderId).executeTakeFirst();
+    if (!order) throw new LedgerInputError("orderId", `order ${input.orderId} does not exist`);
+    // What each voucher's redemption put into the seller's owed account and still stands there (net of a refund's
+    // reversals and of an earlier disallowance).
+    const standing = await trx
+      .selectFrom("ledger_transactions as t")
+      .innerJoin("ledger_entries as e", "e.transaction_id", "t.id")
+      .innerJoin("ledger_accounts as a", "a.id", "e.account_id")
+      .select(["t.voucher_id as voucherId", (eb) => eb.fn.sum<number>("e.amount").as("amount")])
+      .where("t.order_id", "=", input.orderId)
+      .where("t.kind", "in", ["voucher_post", "voucher_disallowance", "reversal"])
+      .where("a.purpose", "=", "voucher_reimbursable")
+      .where("t.voucher_id", "is not", null)
+      .groupBy("t.voucher_id")
+      .orderBy("t.voucher_id")
+      .execute();
+    const postings: PostedTransaction[] = [];
+    let amountFen = 0;
+    for (const row of standing) {
+      const owedFen = -Number(row.amount);
+      if (owedFen <= 0) continue;
+      amountFen += owedFen;
+      const [voucher] = (
+        await trx
+          .selectFrom("vouchers as v")
+          .innerJoin("voucher_programmes as p", "p.id", "v.programme_id")
+          .select(VOUCHER_COLUMNS)
+          .where("v.id", "=", row.voucherId as number)
+          .execute()
+      ).map(toLocked);
+      const owner: AccountOwner = { kind: "programme_institution", programmeId: voucher.programmeId, institutionId: order.seller_organisation_id };
+      postings.push(
+        await postTransaction(trx, {
+          kind: "voucher_disallowance",
+          idempotencyKey: `order:${order.id}:voucher:${voucher.id}:disallow`,
+          entries: [
+            { account: { owner, purpose: "voucher_reimbursable" }, amountFen: owedFen },
+            { account: { owner: budgetOwner(voucher), purpose: "programme_budget" }, amountFen: -owedFen },
+          ],
+          links: { orderId: order.id, voucherId: voucher.id, programmeId: voucher.programmeId },
+          memo: `voucher part of order ${order.id} disallowed`,
+          effectiveAt: input.now,
+        }),
+      );
+    }
+    return { postings, amountFen };
   });
 }
 

@@ -329,7 +329,7 @@ export function findTransaction(db: Kysely<DB>, id: number): Promise<PostedTrans
  * Kinds a correction may reverse. Holds, releases, issues and expiries are voucher state moves with their own flows
  * (release a hold rather than reverse it), so that an expired voucher's money goes back to the programme.
  */
-export const REVERSIBLE_KINDS: readonly LedgerTransactionKind[] = ["card_payment", "bank_transfer", "voucher_post", "institution_payout"];
+export const REVERSIBLE_KINDS: readonly LedgerTransactionKind[] = ["card_payment", "bank_transfer", "voucher_post", "voucher_disallowance", "institution_payout"];
 
 export interface ReverseTransactionInput {
   transactionId: number;

@@ -19,8 +19,10 @@ export interface OwedRow {
   owedFen: number;
   inPaymentFen: number;
   paidFen: number;
-  /** voucher purchases of this institution in this programme that a spot check found irregular */
+  /** voucher purchases of this institution in this programme that a spot check found irregular and that are not yet disallowed */
   irregularFindings: number;
+  /** 核减: the voucher parts of its purchases the bureau disallowed */
+  disallowedFen: number;
   /** when the oldest redemption still owed was paid for (the first since the institution's last batch); null when nothing is owed */
   waitingSince: Date | null;
 }
@@ -87,6 +89,7 @@ async function owedRows(db: Kysely<DB>, which: RawBuilder<unknown>): Promise<Owe
     in_payment: number;
     paid: number;
     irregular: number;
+    disallowed: number;
     waiting_since: Date | null;
   }>`
     select p.id as programme_id, p.name as programme_name, p.year as programme_year,
@@ -96,7 +99,10 @@ async function owedRows(db: Kysely<DB>, which: RawBuilder<unknown>): Promise<Owe
            coalesce((select sum(l.amount_fen) from reimbursement_batch_lines l join reimbursement_batches b on b.id = l.batch_id
                       where b.programme_id = p.id and l.institution_id = o.id and b.status = 'paid'), 0)::bigint as paid,
            (select count(*) from spot_check_items i join orders r on r.id = i.order_id
-             where i.outcome = 'irregular' and r.programme_id = p.id and r.seller_organisation_id = o.id)::int as irregular,
+             where i.outcome = 'irregular' and r.programme_id = p.id and r.seller_organisation_id = o.id
+               and not exists (select 1 from voucher_disallowances d where d.order_id = i.order_id))::int as irregular,
+           coalesce((select sum(d.amount_fen) from voucher_disallowances d join orders r on r.id = d.order_id
+                      where r.programme_id = p.id and r.seller_organisation_id = o.id and r.status = 'completed'), 0)::bigint as disallowed,
            (select min(r.paid_at) from orders r
              where r.seller_organisation_id = o.id and r.programme_id = p.id and r.status = 'completed' and r.voucher_part_fen > 0
                and r.paid_at > coalesce((select max(b.created_at) from reimbursement_batch_lines l
@@ -118,6 +124,7 @@ async function owedRows(db: Kysely<DB>, which: RawBuilder<unknown>): Promise<Owe
     inPaymentFen: r.in_payment,
     paidFen: r.paid,
     irregularFindings: r.irregular,
+    disallowedFen: r.disallowed,
     waitingSince: r.owed > 0 ? r.waiting_since : null,
   }));
 }

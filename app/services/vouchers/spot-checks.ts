@@ -2,6 +2,7 @@ import { sql, type Kysely } from "kysely";
 import { z } from "zod";
 import type { DB, SpotCheckOutcome } from "../../../db/schema";
 import type { Rejected } from "../accounts/types";
+import { InsufficientFundsError, postVoucherDisallowance } from "../ledger";
 import type { Actor } from "./programmes";
 import { suspectedPairSignals } from "./related-parties";
 import { calendarDate, endOfChinaDay, fieldErrorsFrom, formError, idField, idFrom } from "./validation";
@@ -183,6 +184,8 @@ export interface SpotCheckItem {
   finding: string | null;
   reviewedBy: string | null;
   reviewedAt: Date | null;
+  /** 核减: the voucher part disallowed for an irregular purchase, with why; null when not disallowed */
+  disallowed: { amountFen: number; reason: string; by: string; at: Date } | null;
 }
 
 /** One of the bureau's spot checks with its drawn purchases (suspected ones first), or null. */
@@ -197,6 +200,8 @@ export async function getSpotCheck(db: Kysely<DB>, bureauId: number, id: number)
     .innerJoin("organisations as s", "s.id", "o.seller_organisation_id")
     .leftJoin("contracts as c", "c.id", "o.contract_id")
     .leftJoin("users as u", "u.id", "i.reviewed_by")
+    .leftJoin("voucher_disallowances as d", "d.order_id", "i.order_id")
+    .leftJoin("users as du", "du.id", "d.decided_by")
     .select([
       "i.order_id",
       "c.contract_no",
@@ -216,6 +221,10 @@ export async function getSpotCheck(db: Kysely<DB>, bureauId: number, id: number)
       "i.finding",
       "u.display_name as reviewed_by",
       "i.reviewed_at",
+      "d.amount_fen as disallowed_fen",
+      "d.reason as disallowed_reason",
+      "du.display_name as disallowed_by",
+      "d.decided_at as disallowed_at",
     ])
     .where("i.spot_check_id", "=", id)
     .orderBy(sql`i.drawn_because = 'suspected'`, "desc")
@@ -241,6 +250,10 @@ export async function getSpotCheck(db: Kysely<DB>, bureauId: number, id: number)
       finding: i.finding,
       reviewedBy: i.reviewed_by,
       reviewedAt: i.reviewed_at,
+      disallowed:
+        i.disallowed_fen === null || i.disallowed_at === null
+          ? null
+          : { amountFen: i.disallowed_fen, reason: i.disallowed_reason ?? "", by: i.disallowed_by ?? "", at: i.disallowed_at },
     })),
   };
 }
@@ -300,4 +313,72 @@ export async function reviewSpotCheckItem(
       .execute();
     return { ok: true as const };
   });
+}
+
+export type DisallowField = "reason";
+
+const disallowSchema = z.object({
+  reason: z
+    .string({ error: "vouchers.spot.error.reasonRequired" })
+    .trim()
+    .min(1, "vouchers.spot.error.reasonRequired")
+    .max(200, "vouchers.error.tooLong"),
+});
+
+/**
+ * 核减: disallows the voucher part of a purchase this spot check found irregular. What the programme owes the seller
+ * for it goes back to the programme's budget (postVoucherDisallowance); the institution is not reimbursed for it.
+ * Once per purchase, and only before that money has gone into a reimbursement batch.
+ */
+export async function disallowVoucherPart(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: { spotCheckId: unknown; orderId: unknown; reason: unknown },
+  now: Date = new Date(),
+): Promise<{ ok: true; amountFen: number } | Rejected<DisallowField>> {
+  const parsed = disallowSchema.safeParse({ reason: input.reason });
+  if (!parsed.success) return { ok: false, fieldErrors: fieldErrorsFrom<DisallowField>(parsed.error) };
+  const spotCheckId = idFrom(input.spotCheckId);
+  const orderId = idFrom(input.orderId);
+  if (spotCheckId === null || orderId === null) return formError("vouchers.spot.error.notFound");
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const item = await trx
+        .selectFrom("spot_check_items as i")
+        .innerJoin("spot_checks as c", "c.id", "i.spot_check_id")
+        .innerJoin("voucher_programmes as p", "p.id", "c.programme_id")
+        .innerJoin("orders as o", "o.id", "i.order_id")
+        .select(["i.outcome", "p.bureau_id", "o.status"])
+        .where("i.spot_check_id", "=", spotCheckId)
+        .where("i.order_id", "=", orderId)
+        .forUpdate("o")
+        .executeTakeFirst();
+      if (!item || item.bureau_id !== actor.organisationId) return formError("vouchers.spot.error.notFound");
+      if (item.outcome !== "irregular") return formError("vouchers.spot.error.notIrregular");
+      const before = await trx.selectFrom("voucher_disallowances").select("order_id").where("order_id", "=", orderId).executeTakeFirst();
+      if (before) return formError("vouchers.spot.error.alreadyDisallowed");
+      if (item.status !== "completed") return formError("vouchers.spot.error.notCompleted", { status: item.status });
+      const { amountFen } = await postVoucherDisallowance(trx, { orderId, now });
+      if (amountFen === 0) return formError("vouchers.spot.error.nothingToDisallow");
+      await trx
+        .insertInto("voucher_disallowances")
+        .values({ order_id: orderId, spot_check_id: spotCheckId, amount_fen: amountFen, reason: parsed.data.reason, decided_by: actor.userId, decided_at: now })
+        .execute();
+      await trx
+        .insertInto("audit_log")
+        .values({
+          actor_user_id: actor.userId,
+          action: "voucher.disallow",
+          subject_type: "order",
+          subject_id: String(orderId),
+          detail: { spotCheckId, amountFen, reason: parsed.data.reason },
+        })
+        .execute();
+      return { ok: true as const, amountFen };
+    });
+  } catch (error) {
+    // The owed account would be overdrawn: the money is already in a reimbursement batch.
+    if (error instanceof InsufficientFundsError) return formError("vouchers.spot.error.alreadyReimbursed");
+    throw error;
+  }
 }
