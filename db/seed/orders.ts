@@ -416,7 +416,7 @@ export const ordersStep: SeedStep = {
           { spotCheckId: drawn.spotCheckId, orderId: item.orderId, outcome: irregular ? "irregular" : "compliant", finding: irregular ? "买卖双方存在关联关系，创新券已撤销" : undefined },
           new Date(drawnAt.getTime() + (i + 1) * 3_600_000),
         );
-        // 核减: the irregular purchases not yet reimbursed lose their voucher part (the others are already in a batch).
+        // 核减: the irregular purchases lose their voucher part, out of what the programme still owes the seller.
         if (irregular) {
           const disallowed = await disallowVoucherPart(
             db,

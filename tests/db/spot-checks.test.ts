@@ -191,9 +191,9 @@ describeEachEngine("voucher spot checks (抽查)", (db) => {
       reason: "未能提供技术交付证明，核减券额",
     });
 
-    // Once the rest is in a reimbursement batch, the other irregular purchase can no longer be disallowed.
+    // Once the rest is in a reimbursement batch, nothing is owed to take the other irregular purchase's part from.
     expect((await createReimbursementBatch(db(), bureau, { programmeId, institutionIds: [seller.organisationId] })).ok).toBe(true);
-    expect(await disallow(second)).toMatchObject({ formError: { key: "vouchers.spot.error.alreadyReimbursed" } });
+    expect(await disallow(second)).toMatchObject({ formError: { key: "vouchers.spot.error.owedTooLittle" } });
     expect(await db().selectFrom("voucher_disallowances").select("order_id").where("order_id", "=", second).execute()).toEqual([]);
     expect((await ledgerCheck(db())).violations).toEqual([]);
 
@@ -213,6 +213,13 @@ describeEachEngine("voucher spot checks (抽查)", (db) => {
     expect(await available(voucherId)).toBe(availableBefore + 100_000);
     expect(await budgetLeft()).toBe(budgetBeforeRefund - 100_000);
     expect(await line()).toMatchObject({ owedFen: 0, inPaymentFen: inPaymentBefore, disallowedFen: 0 });
+
+    // An irregular purchase already reimbursed is disallowed out of what the programme owes the seller later.
+    const later = await createParty(db(), "enterprise");
+    const laterVoucher = await issueVoucher(db(), programmeId, later, bureau);
+    await payByTransfer(db(), await holdThroughCheckout(db(), { bureau, enterprise: later, institution: seller }, laterVoucher.voucherId, 150_000));
+    expect(await disallow(second)).toEqual({ ok: true, amountFen: 100_000 });
+    expect(await line()).toMatchObject({ owedFen: 50_000, inPaymentFen: inPaymentBefore, disallowedFen: 100_000 });
     expect((await ledgerCheck(db())).violations).toEqual([]);
   });
 });

@@ -438,8 +438,8 @@ export async function refundOrder(
 
 /**
  * 核减: disallows what an order's vouchers redeemed and the programme still owes its seller, one posting per voucher
- * (owed → programme budget). Refused with InsufficientFundsError when the money has gone into a reimbursement batch
- * (the owed account would be overdrawn). Returns the postings and the amount; nothing when nothing stands redeemed.
+ * (owed → programme budget). What the programme owes the seller is one account, so money already reimbursed comes off
+ * what it owes for other purchases; InsufficientFundsError when it owes less than that. Returns the postings and the amount; nothing when nothing stands redeemed.
  */
 export async function postVoucherDisallowance(
   db: Kysely<DB>,

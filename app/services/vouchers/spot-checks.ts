@@ -327,8 +327,9 @@ const disallowSchema = z.object({
 
 /**
  * 核减: disallows the voucher part of a purchase this spot check found irregular. What the programme owes the seller
- * for it goes back to the programme's budget (postVoucherDisallowance); the institution is not reimbursed for it.
- * Once per purchase, and only before that money has gone into a reimbursement batch.
+ * for it goes back to the programme's budget (postVoucherDisallowance); the institution is not reimbursed for it, and
+ * if it already was, the amount comes off what the programme owes it for its other purchases. Once per purchase;
+ * refused when the programme owes the institution less than that.
  */
 export async function disallowVoucherPart(
   db: Kysely<DB>,
@@ -377,8 +378,8 @@ export async function disallowVoucherPart(
       return { ok: true as const, amountFen };
     });
   } catch (error) {
-    // The owed account would be overdrawn: the money is already in a reimbursement batch.
-    if (error instanceof InsufficientFundsError) return formError("vouchers.spot.error.alreadyReimbursed");
+    // The owed account would be overdrawn: the institution is owed less than this (its money is in a batch or paid).
+    if (error instanceof InsufficientFundsError) return formError("vouchers.spot.error.owedTooLittle");
     throw error;
   }
 }
