@@ -229,14 +229,15 @@ describe.skipIf(skip)("e2e purchase", () => {
     expect(problems).toEqual([]);
   }, 180_000);
 
-  it("the bureau draws a spot check of voucher purchases and records a finding, which an irregular one must explain", async () => {
+  it("the bureau draws a spot check of voucher purchases and records a finding, which an irregular one must explain, then disallows its voucher part", async () => {
     const problems: string[] = [];
     const bureau = await openCheckedPage(browser!, server!.url, CHINESE, DESKTOP, problems, STEP_TIMEOUT);
     const { page } = bureau;
     await logIn(page, "bureau@demo.cn");
     await page.goto("/bureau/vouchers/spot-checks");
     await bureau.settle();
-    await page.getByLabel(/^交易完成日期（起）/).fill("2020-01-01");
+    // The last 30 days: the seed's reimbursement batches are older, so these purchases' voucher parts are still owed.
+    await page.getByLabel(/^交易完成日期（起）/).fill(new Date(Date.now() + 8 * 3_600_000 - 30 * 86_400_000).toISOString().slice(0, 10));
     await page.getByLabel(/^抽取笔数/).fill("5");
     await page.getByRole("button", { name: "抽取样本" }).click();
     await page.waitForURL(/\/bureau\/vouchers\/spot-checks\/\d+\?drawn=1$/);
@@ -263,6 +264,14 @@ describe.skipIf(skip)("e2e purchase", () => {
     await bureau.settle();
     const reviewed = rows.filter({ hasText: title });
     expect(await reviewed.innerText()).toMatch(/不合规[\s\S]*未能提供技术交付证明[\s\S]*撤销创新券 CXQ-/);
+
+    // 核减: the irregular purchase's voucher part is disallowed, the finding offered as the reason.
+    await reviewed.getByText("核减券额", { exact: true }).click();
+    expect(await reviewed.getByLabel(/^核减理由/).inputValue()).toBe("未能提供技术交付证明");
+    await reviewed.getByRole("button", { name: "确认核减" }).click();
+    await page.waitForURL(/disallowed=\d+/);
+    await bureau.settle();
+    expect(await rows.filter({ hasText: title }).innerText()).toMatch(/已核减 ¥[\d,]+[\s\S]*核减：未能提供技术交付证明/);
 
     await page.goto("/bureau/vouchers/spot-checks");
     await bureau.settle();
