@@ -4,7 +4,7 @@ import type { Database } from "../../db/client";
 import { env } from "../../app/env.server";
 import type { SessionUser } from "../../app/services/accounts/types";
 import { cancelOrder, CheckoutError, markOrderPaid, refundOrder, startCheckout } from "../../app/services/checkout";
-import { expireVoucher, ledgerCheck } from "../../app/services/ledger";
+import { expireVoucher, InsufficientFundsError, ledgerCheck, postVoucherDisallowance } from "../../app/services/ledger";
 import { approveApplication, applyForVoucher, revokeVoucher } from "../../app/services/vouchers";
 import { makeMember } from "../helpers/catalogue";
 import { describeEachEngine } from "../helpers/db";
@@ -12,8 +12,8 @@ import { asActor, asBuyer, createMarket, listedResult, type Market } from "./che
 import { balanceByCode, createTestProgramme, NOW } from "./ledger-fixtures";
 
 // Random sequences of issue, hold (a checkout with a voucher part), post (its payment arrives), release (the buyer
-// cancels), refund, expiry and revocation, driven through the services the market runs on — startCheckout,
-// markOrderPaid, cancelOrder, refundOrder, voucher expiry, revokeVoucher — against a model of what each should do to the money. After every step the
+// cancels), refund, expiry, revocation and disallowance (核减), driven through the services the market runs on —
+// startCheckout, markOrderPaid, cancelOrder, refundOrder, voucher expiry, revokeVoucher, the disallowance posting — against a model of what each should do to the money. After every step the
 // database must agree with the model and ledgerCheck must find nothing.
 
 type Action =
@@ -22,6 +22,7 @@ type Action =
   | { type: "post"; order: number }
   | { type: "release"; order: number }
   | { type: "refund"; order: number }
+  | { type: "disallow"; order: number }
   | { type: "expire"; voucher: number }
   | { type: "revoke"; voucher: number };
 
@@ -44,6 +45,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ type: fc.constant("post" as const), order: fc.nat(19) }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constant("release" as const), order: fc.nat(19) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant("refund" as const), order: fc.nat(19) }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant("disallow" as const), order: fc.nat(19) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant("expire" as const), voucher: fc.nat(9) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant("revoke" as const), voucher: fc.nat(9) }) },
 );
@@ -70,6 +72,8 @@ interface ModelOrder {
   cashFen: number;
   method: "card" | "bank_transfer";
   state: "pending" | "completed" | "cancelled" | "refunded";
+  /** its voucher part disallowed (核减): back in the programme's budget, no longer owed */
+  disallowed: boolean;
 }
 
 const feeOf = (cashFen: number) => Math.floor((cashFen * env().PLATFORM_FEE_BPS) / 10_000);
@@ -163,7 +167,7 @@ describeEachEngine("ledger property: random voucher lifecycles through the check
         expect(order, where).toMatchObject({ status: "pending", voucherPartFen: a.amountFen, cashDueFen: price - a.amountFen, paymentMethod: method });
         voucher.available -= a.amountFen;
         voucher.held += a.amountFen;
-        model.orders.push({ id: order.orderId, buyer, voucher, voucherFen: a.amountFen, cashFen: price - a.amountFen, method, state: "pending" });
+        model.orders.push({ id: order.orderId, buyer, voucher, voucherFen: a.amountFen, cashFen: price - a.amountFen, method, state: "pending", disallowed: false });
       } else if (a.type === "expire") {
         if (model.vouchers.length === 0) return;
         const voucher = model.vouchers[a.voucher % model.vouchers.length];
@@ -198,7 +202,7 @@ describeEachEngine("ledger property: random voucher lifecycles through the check
         voucher.revoked = true;
       } else {
         if (model.orders.length === 0) return;
-        const order = model.orders[a.order % model.orders.length];
+        let order = model.orders[a.order % model.orders.length];
         if (a.type === "post") {
           const outcome = await markOrderPaid(database, {
             orderId: order.id,
@@ -220,7 +224,27 @@ describeEachEngine("ledger property: random voucher lifecycles through the check
           order.voucher.held -= order.voucherFen;
           backToVoucher(order);
           order.state = "cancelled";
+        } else if (a.type === "disallow") {
+          // Mostly a sale (only a sale has a voucher part owed), sometimes any order.
+          const sales = model.orders.filter((o) => o.state === "completed");
+          if (sales.length > 0 && a.order % 4 !== 0) order = sales[a.order % sales.length];
+          const outcome = await postVoucherDisallowance(database, { orderId: order.id }).catch((e: unknown) => e);
+          if (order.state !== "completed" || order.disallowed) {
+            // Nothing of its voucher part stands owed: nothing is posted.
+            expect(outcome, where).toEqual({ postings: [], amountFen: 0 });
+            return;
+          }
+          if (model.owed < order.voucherFen) {
+            expect(outcome, where).toBeInstanceOf(InsufficientFundsError);
+            return;
+          }
+          expect(outcome, where).toMatchObject({ amountFen: order.voucherFen });
+          model.owed -= order.voucherFen;
+          model.budget += order.voucherFen;
+          order.disallowed = true;
         } else {
+          // A disallowed sale's refund first takes its voucher part back from the budget, which may have been issued since.
+          const undo = order.state === "completed" && order.disallowed;
           const outcome = await refundOrder(database, {
             orderId: order.id,
             externalRef: `refund-${order.id}`,
@@ -228,7 +252,15 @@ describeEachEngine("ledger property: random voucher lifecycles through the check
             reason: "买方项目取消",
           }).catch((e: unknown) => e);
           if (order.state !== "completed") return refusedOrDone(outcome, where);
+          if (undo && model.budget < order.voucherFen) {
+            expect(outcome, where).toBeInstanceOf(CheckoutError);
+            return;
+          }
           expect(outcome, where).toMatchObject({ status: "refunded", alreadyDone: false });
+          if (undo) {
+            model.budget -= order.voucherFen;
+            model.owed += order.voucherFen;
+          }
           model.owed -= order.voucherFen;
           model.payable -= order.cashFen - feeOf(order.cashFen);
           backToVoucher(order);
