@@ -175,6 +175,7 @@ export interface DB {
   spot_checks: SpotChecksTable;
   spot_check_items: SpotCheckItemsTable;
   voucher_disallowances: VoucherDisallowancesTable;
+  contract_price_references: ContractPriceReferencesView;
   ledger_accounts: LedgerAccountsTable;
   ledger_transactions: LedgerTransactionsTable;
   ledger_entries: LedgerEntriesTable;
@@ -394,6 +395,19 @@ export interface SpotCheckItemsTable {
   finding: string | null;
   reviewed_by: number | null;
   reviewed_at: Timestamp | null;
+}
+
+/** 成交参考价: a materialized view over the last year's registered contracts, per field and type (migration 0018). */
+export interface ContractPriceReferencesView {
+  field: string;
+  type: ContractType;
+  contracts: number;
+  p25_fen: number;
+  median_fen: number;
+  p75_fen: number;
+  first_signed_on: string;
+  last_signed_on: string;
+  computed_at: Date;
 }
 
 /** 核减: the voucher part of a purchase found irregular, disallowed before reimbursement (migration 0017). */

@@ -9,6 +9,8 @@ import { useLocale, useT } from "~/i18n/context";
 import { getSessionUser } from "~/session.server";
 import { getResultDetail, isInPublicity, isStale, lastConfirmedAt, publicityEndsAt } from "~/services/catalogue/lifecycle";
 import { renderMarkdown } from "~/services/catalogue/markdown";
+import { CONTRACT_TYPE_BY_MODE } from "~/services/checkout/rules";
+import { priceReferences } from "~/services/contracts/price-references";
 import { bpsShareFen } from "~/services/ledger/money";
 import { chinaDate, listProgrammes } from "~/services/vouchers";
 import storefrontCss from "~/styles/storefront.css?url";
@@ -95,6 +97,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     }
   }
 
+  // What contracts of this field and of the listing's kinds were signed for lately: a yardstick for its prices.
+  const types = new Set(detail.modes.map((m) => CONTRACT_TYPE_BY_MODE[m.mode]));
+  const priceRefs = (await priceReferences(db, detail.field))
+    .filter((r) => types.has(r.type))
+    .map((r) => ({ type: r.type, contracts: r.contracts, p25_fen: r.p25Fen, median_fen: r.medianFen, p75_fen: r.p75Fen }));
+
   // Phone and e-mail only for signed-in users (and previews): a public page full of researchers' numbers is a
   // harvesting target; the contact name and the inquiry button are enough to start.
   const showContact = user !== null;
@@ -106,6 +114,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     block,
     offers,
     voucher,
+    priceRefs,
     result: {
       id: detail.id,
       status: detail.status,
@@ -200,6 +209,34 @@ function VoucherBox() {
   );
 }
 
+/** 成交参考: the last year's registered contracts of this field, per kind the listing offers. */
+function PriceReferences() {
+  const { priceRefs, result } = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  if (priceRefs.length === 0) return null;
+  return (
+    <div className="sf-price-refs">
+      <h3>{t("storefront.priceRefs.title")}</h3>
+      <ul>
+        {priceRefs.map((r) => (
+          <li key={r.type}>
+            {t("storefront.priceRefs.line", {
+              field: t(`field.${result.field}`),
+              type: t(`contracts.type.${r.type}`),
+              count: r.contracts,
+              median: formatFen(r.median_fen, locale),
+              low: formatFen(r.p25_fen, locale),
+              high: formatFen(r.p75_fen, locale),
+            })}
+          </li>
+        ))}
+      </ul>
+      <p className="sf-price-refs__note">{t("storefront.priceRefs.note")}</p>
+    </div>
+  );
+}
+
 export default function ResultDetailPage() {
   const { result, visibility, block, offers, voucher } = useLoaderData<typeof loader>();
   const t = useT();
@@ -265,6 +302,7 @@ export default function ResultDetailPage() {
               block={block}
             />
             <VoucherBox />
+            <PriceReferences />
           </section>
 
           <section aria-labelledby="maturity" className="sf-section">

@@ -79,6 +79,9 @@ const zh = {
 
   "storefront.trl.aria": "技术成熟度 {trl} 级（共 9 级）：{stage}",
   "storefront.detail.prices": "转化方式与价格",
+  "storefront.priceRefs.title": "成交参考",
+  "storefront.priceRefs.line": "近一年登记的{field}领域{type}合同 {count} 笔，成交额中位数 {median}，一半在 {low}–{high} 之间。",
+  "storefront.priceRefs.note": "来自本市技术合同登记，每小时更新；合同额含全部约定内容，仅供议价参考。",
   "storefront.detail.mode": "转化方式",
   "storefront.detail.price": "价格",
   "storefront.detail.voucherMax": "创新券最高抵扣",
@@ -231,6 +234,9 @@ const en: Record<keyof typeof zh, string> = {
 
   "storefront.trl.aria": "Maturity level {trl} of 9: {stage}",
   "storefront.detail.prices": "Transfer modes and prices",
+  "storefront.priceRefs.title": "What similar deals sold for",
+  "storefront.priceRefs.line": "{type} contracts in {field} registered in the last year: {count}, median value {median}, half of them between {low} and {high}.",
+  "storefront.priceRefs.note": "From the city's technology-contract registry, updated hourly; a contract's value covers everything it agrees, so take it as a guide for negotiation.",
   "storefront.detail.mode": "Mode",
   "storefront.detail.price": "Price",
   "storefront.detail.voucherMax": "Voucher pays up to",

@@ -1,11 +1,12 @@
 import { getDb } from "../../db.server";
 import { pruneLoginAttempts } from "../accounts/authenticate";
 import { expireLapsedOrders, type SweepResult } from "../checkout/payments";
+import { PRICE_REFERENCE_REFRESH_MS, refreshPriceReferences } from "../contracts/price-references";
 import { expireDueVouchers, type ExpiryRun } from "../vouchers/expiry";
 
 // The in-process timer for the market's deadlines: it expires lapsed checkouts (voucher holds released, reservations
 // ended), then vouchers whose validity has ended (their unused balance back to the programme), and deletes old log-in
-// attempts. server/index.ts
+// attempts; hourly (and at start) it recomputes the contract price references. server/index.ts
 // starts it after the database is up and stops it before closing the database. A run never overlaps the previous one,
 // and stop waits for a run in progress, so the database is not closed under it.
 
@@ -15,6 +16,8 @@ interface SweeperState {
   timer: NodeJS.Timeout;
   running: Promise<void> | null;
   stopped: boolean;
+  /** when the price references were last recomputed (ms since the epoch; 0: not yet) */
+  pricesRefreshedAt: number;
 }
 
 const store = globalThis as typeof globalThis & { __deadlineSweeper?: SweeperState };
@@ -48,7 +51,7 @@ export function startDeadlineSweeper(options: SweeperOptions = {}): void {
   if (store.__deadlineSweeper && !store.__deadlineSweeper.stopped) return;
   const onRun = options.onRun ?? report;
   const clock = options.clock ?? (() => new Date());
-  const state: SweeperState = { timer: undefined as unknown as NodeJS.Timeout, running: null, stopped: false };
+  const state: SweeperState = { timer: undefined as unknown as NodeJS.Timeout, running: null, stopped: false, pricesRefreshedAt: 0 };
   const tick = () => {
     if (state.running || state.stopped) return;
     state.running = (async () => {
@@ -59,6 +62,10 @@ export function startDeadlineSweeper(options: SweeperOptions = {}): void {
         const vouchers = await expireDueVouchers(db, { now, limit: VOUCHERS_PER_RUN });
         await pruneLoginAttempts(db, now);
         if (orders.expired > 0 || orders.failed.length > 0 || vouchers.expired > 0) onRun({ orders, vouchers });
+        if (Date.now() - state.pricesRefreshedAt >= PRICE_REFERENCE_REFRESH_MS) {
+          await refreshPriceReferences(db);
+          state.pricesRefreshedAt = Date.now();
+        }
       } catch (error) {
         console.error("deadline sweeper: run failed:", error instanceof Error ? error.message : error);
       } finally {
