@@ -42,6 +42,7 @@ export function AuditLog({
   entries,
   filters,
   nextBefore,
+  invalid,
   path,
   showOrganisation,
   subjectHref,
@@ -49,6 +50,8 @@ export function AuditLog({
   entries: readonly AuditRow[];
   filters: AuditFilterValues;
   nextBefore: number | null;
+  /** the filter the query string got wrong, if any */
+  invalid: { parameter: string } | null;
   /** the page's own address, for the filter form and the paging links */
   path: string;
   showOrganisation: boolean;
@@ -70,6 +73,11 @@ export function AuditLog({
 
   return (
     <>
+      {invalid ? (
+        <p className="notice" role="alert">
+          {t("audit.filter.invalid", { label: hasMessage(`audit.filter.${invalid.parameter}`) ? t(`audit.filter.${invalid.parameter}`) : invalid.parameter })}
+        </p>
+      ) : null}
       <Form method="get" className="filters" role="search">
         <div className="field">
           <label htmlFor="audit-area">{t("audit.filter.area")}</label>

@@ -5,7 +5,8 @@ import "~/styles/account.css";
 import { ErrorSummary, TextField } from "~/components/form";
 import { PageHead } from "~/components/page-head";
 import { getDb } from "~/db.server";
-import { type Locale, metaTranslator } from "~/i18n";
+import { metaTranslator } from "~/i18n";
+import { formatDateTime } from "~/components/catalogue/format";
 import { useLocale, useT } from "~/i18n/context";
 import { describeUserAgent } from "~/services/accounts/devices";
 import { PASSWORD_CHANGE_FIELDS, type PasswordChangeField } from "~/services/accounts/account-fields";
@@ -74,10 +75,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     default:
       throw new Response("Bad request", { status: 400 });
   }
-}
-
-function formatDateTime(iso: string, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Shanghai" }).format(new Date(iso));
 }
 
 export default function Account() {

@@ -6,7 +6,8 @@ import { ErrorSummary, TextField } from "~/components/form";
 import { PageHead } from "~/components/page-head";
 import { RowActionForm } from "~/components/row-action";
 import { getDb } from "~/db.server";
-import { type Locale, metaTranslator } from "~/i18n";
+import { metaTranslator } from "~/i18n";
+import { formatDateTime } from "~/components/catalogue/format";
 import { useLocale, useT } from "~/i18n/context";
 import { MEMBER_CHANGES, NEW_MEMBER_FIELDS, type MemberChange, type NewMemberField } from "~/services/accounts/account-fields";
 import { addMember, changeMember, listMembers, type MemberChangeField } from "~/services/accounts/members";
@@ -63,10 +64,6 @@ export async function action({ request }: ActionFunctionArgs) {
     return redirect(`/account/members?${new URLSearchParams({ done: result.change, name: result.member.displayName })}`);
   }
   throw new Response("Bad request", { status: 400 });
-}
-
-function formatDateTime(iso: string, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Shanghai" }).format(new Date(iso));
 }
 
 type Row = ReturnType<typeof useLoaderData<typeof loader>>["members"][number];

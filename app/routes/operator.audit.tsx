@@ -5,9 +5,9 @@ import "~/styles/account.css";
 import { AuditLog } from "~/components/audit-log";
 import { PageHead } from "~/components/page-head";
 import { getDb } from "~/db.server";
-import { hasMessage, metaTranslator } from "~/i18n";
+import { metaTranslator } from "~/i18n";
 import { useT } from "~/i18n/context";
-import { listAuditLog, parseAuditFilters } from "~/services/audit/log";
+import { auditPage } from "~/services/audit/log";
 import { requireUser } from "~/session.server";
 
 export const meta: MetaFunction = ({ matches }) => {
@@ -17,13 +17,9 @@ export const meta: MetaFunction = ({ matches }) => {
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request, ["operator"]);
-  const parsed = parseAuditFilters(new URL(request.url).searchParams);
-  if (!parsed.ok) {
-    const empty = { area: null, actor: null, subject: null, from: null, to: null, before: null };
-    return data({ filters: empty, entries: [], nextBefore: null, invalid: { parameter: parsed.parameter, message: parsed.message } }, { status: 400 });
-  }
-  const { entries, nextBefore } = await listAuditLog(await getDb(), parsed.filters);
-  return { filters: parsed.filters, entries: entries.map((e) => ({ ...e, at: e.at.toISOString() })), nextBefore, invalid: null };
+  const page = await auditPage(await getDb(), new URL(request.url).searchParams);
+  const wire = { ...page, entries: page.entries.map((e) => ({ ...e, at: e.at.toISOString() })) };
+  return page.invalid ? data(wire, { status: 400 }) : wire;
 }
 
 /** The operator's own pages for a record, where there is one. */
@@ -34,17 +30,12 @@ function subjectHref(type: string, id: string): string | null {
 }
 
 export default function OperatorAudit() {
-  const { filters, entries, nextBefore, invalid } = useLoaderData<typeof loader>();
+  const page = useLoaderData<typeof loader>();
   const t = useT();
   return (
     <div>
       <PageHead title={t("audit.title")} intro={t("audit.intro")} />
-      {invalid ? (
-        <p className="notice" role="alert">
-          {t("audit.filter.invalid", { label: hasMessage(`audit.filter.${invalid.parameter}`) ? t(`audit.filter.${invalid.parameter}`) : invalid.parameter })}
-        </p>
-      ) : null}
-      <AuditLog entries={entries} filters={filters} nextBefore={nextBefore} path="/operator/audit" showOrganisation subjectHref={subjectHref} />
+      <AuditLog {...page} path="/operator/audit" showOrganisation subjectHref={subjectHref} />
     </div>
   );
 }

@@ -120,3 +120,19 @@ export async function listAuditLog(
     nextBefore: rows.length > limit ? page[page.length - 1].id : null,
   };
 }
+
+const NO_FILTERS: AuditFilters = { area: null, actor: null, subject: null, from: null, to: null, before: null };
+
+/**
+ * A log page for a query string: its filters, entries and next page, or, for a bad filter, which one (and no entries).
+ */
+export async function auditPage(
+  db: Kysely<DB>,
+  params: URLSearchParams,
+  options: { organisationId?: number } = {},
+): Promise<{ filters: AuditFilters; entries: AuditEntry[]; nextBefore: number | null; invalid: { parameter: string } | null }> {
+  const parsed = parseAuditFilters(params);
+  if (!parsed.ok) return { filters: NO_FILTERS, entries: [], nextBefore: null, invalid: { parameter: parsed.parameter } };
+  const { entries, nextBefore } = await listAuditLog(db, parsed.filters, options);
+  return { filters: parsed.filters, entries, nextBefore, invalid: null };
+}
