@@ -26,6 +26,7 @@ import {
 } from "~/services/catalogue/lifecycle";
 import { formValuesOf, parseResultForm } from "~/services/catalogue/listing-input";
 import { previewOf } from "~/services/catalogue/review";
+import { priceReferences } from "~/services/contracts/price-references";
 import { requireUser } from "~/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
@@ -58,8 +59,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     throw error;
   }
   const now = new Date();
-  const history = await resultHistory(db, id);
+  const [history, priceRefs] = await Promise.all([resultHistory(db, id), priceReferences(db)]);
   return {
+    priceRefs,
     result: previewOf(detail),
     editable: EDITABLE_STATUSES.includes(detail.status),
     values: formValuesOf(detail),
@@ -174,6 +176,7 @@ export default function EditResult() {
             formError={actionData?.formError}
             focusKey={actionData}
             busy={busy}
+            priceRefs={loaded.priceRefs}
           />
           {loaded.actions.length > 0 ? (
             <Form method="post" className="form-actions">

@@ -1,11 +1,12 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useActionData, useNavigation } from "@remix-run/react";
+import { Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { ResultForm } from "~/components/catalogue/result-form";
 import { getDb } from "~/db.server";
 import { metaTranslator } from "~/i18n";
 import { useT } from "~/i18n/context";
 import { CatalogueError, createResult, httpStatusOf } from "~/services/catalogue/lifecycle";
 import { parseResultForm } from "~/services/catalogue/listing-input";
+import { priceReferences } from "~/services/contracts/price-references";
 import { requireUser } from "~/session.server";
 
 export const meta: MetaFunction = ({ matches }) => {
@@ -15,7 +16,7 @@ export const meta: MetaFunction = ({ matches }) => {
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, ["institution"]);
-  return { institution: user.organisationName };
+  return { institution: user.organisationName, priceRefs: await priceReferences(await getDb()) };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -38,6 +39,7 @@ export default function NewResult() {
   const t = useT();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
+  const { priceRefs } = useLoaderData<typeof loader>();
   return (
     <div className="form-card form-card--wide">
       <p>
@@ -51,6 +53,7 @@ export default function NewResult() {
         formError={actionData?.formError}
         focusKey={actionData}
         busy={navigation.state === "submitting"}
+        priceRefs={priceRefs}
       />
     </div>
   );

@@ -99,9 +99,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
   // What contracts of this field and of the listing's kinds were signed for lately: a yardstick for its prices.
   const types = new Set(detail.modes.map((m) => CONTRACT_TYPE_BY_MODE[m.mode]));
-  const priceRefs = (await priceReferences(db, detail.field))
-    .filter((r) => types.has(r.type))
-    .map((r) => ({ type: r.type, contracts: r.contracts, p25_fen: r.p25Fen, median_fen: r.medianFen, p75_fen: r.p75Fen }));
+  const priceRefs = (await priceReferences(db, detail.field)).filter((r) => types.has(r.type));
 
   // Phone and e-mail only for signed-in users (and previews): a public page full of researchers' numbers is a
   // harvesting target; the contact name and the inquiry button are enough to start.
@@ -225,9 +223,9 @@ function PriceReferences() {
               field: t(`field.${result.field}`),
               type: t(`contracts.type.${r.type}`),
               count: r.contracts,
-              median: formatFen(r.median_fen, locale),
-              low: formatFen(r.p25_fen, locale),
-              high: formatFen(r.p75_fen, locale),
+              median: formatFen(r.medianFen, locale),
+              low: formatFen(r.p25Fen, locale),
+              high: formatFen(r.p75Fen, locale),
             })}
           </li>
         ))}

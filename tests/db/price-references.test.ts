@@ -44,8 +44,9 @@ describeEachEngine("contract price references (成交参考价)", (db, engine) =
     expect(await priceReferences(db(), "new_materials")).toEqual([]); // not computed yet
     await refreshPriceReferences(db());
     expect(await priceReferences(db(), "new_materials")).toEqual([
-      { type: "license", contracts: 9, p25Fen: 3_000_000, medianFen: 5_000_000, p75Fen: 7_000_000, computedAt: expect.any(Date) },
+      { field: "new_materials", type: "license", contracts: 9, p25Fen: 3_000_000, medianFen: 5_000_000, p75Fen: 7_000_000, computedAt: expect.any(Date) },
     ]);
+    expect((await priceReferences(db())).map((r) => [r.field, r.type])).toEqual([["new_materials", "license"]]);
     expect(await priceReferences(db(), "urban_social")).toEqual([]);
   });
 
@@ -60,10 +61,12 @@ describeEachEngine("contract price references (成交参考价)", (db, engine) =
     };
     const load = async (id: number) =>
       (await resultLoader({ request: new Request(`http://localhost:3000/results/${id}`), params: { id: String(id) }, context: { clientIp: "127.0.0.1" } })) as unknown as {
-        priceRefs: { type: string; contracts: number; median_fen: number }[];
+        priceRefs: { type: string; contracts: number; medianFen: number }[];
       };
     const licence = await make([{ mode: "nonexclusive_license", price_fen: 4_000_000 }]);
-    expect((await load(licence)).priceRefs).toEqual([{ type: "license", contracts: 9, p25_fen: 3_000_000, median_fen: 5_000_000, p75_fen: 7_000_000 }]);
+    expect((await load(licence)).priceRefs).toEqual([
+      { field: "new_materials", type: "license", contracts: 9, p25Fen: 3_000_000, medianFen: 5_000_000, p75Fen: 7_000_000, computedAt: expect.any(Date) },
+    ]);
     const other = await make([{ mode: "service", price_fen: 4_000_000 }]);
     expect((await load(other)).priceRefs).toEqual([]);
   });

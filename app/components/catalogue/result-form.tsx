@@ -2,12 +2,22 @@ import { Form } from "@remix-run/react";
 import { useState, type ReactNode } from "react";
 import { FIELD_CODES, IP_TYPES, TRANSFER_MODES } from "../../../db/schema";
 import { CheckboxField, ErrorSummary, RadioGroupField, SelectField, TextAreaField, TextField, type SummaryItem } from "~/components/form";
-import type { Translate } from "~/i18n";
-import { useT } from "~/i18n/context";
+import { formatFen, type Translate } from "~/i18n";
+import { useLocale, useT } from "~/i18n/context";
 import { REGIONS } from "~/services/accounts/regions";
 import { FORM_IP_ROWS_MAX, IP_STATUSES, LIMITS, type FormValues } from "~/services/catalogue/listing-input";
 import { messageText } from "./format";
 import "./catalogue.css";
+
+/** 成交参考价 of a field and contract type (docs/decisions/0018), to help set a price. */
+export interface FormPriceRef {
+  field: string;
+  type: string;
+  contracts: number;
+  p25Fen: number;
+  medianFen: number;
+  p75Fen: number;
+}
 
 export interface FieldMessage {
   key: string;
@@ -60,6 +70,7 @@ export function ResultForm({
   focusKey,
   busy,
   extraActions,
+  priceRefs = [],
 }: {
   values: FormValues;
   fieldErrors: Record<string, FieldMessage>;
@@ -67,11 +78,15 @@ export function ResultForm({
   focusKey?: unknown;
   busy: boolean;
   extraActions?: ReactNode;
+  priceRefs?: readonly FormPriceRef[];
 }) {
   const t = useT();
+  const locale = useLocale();
   const [ipRows, setIpRows] = useState(() => Math.min(FORM_IP_ROWS_MAX, Math.max(2, ipRowsIn(values) + 1)));
   const error = (name: string) => (fieldErrors[name] ? messageText(t, fieldErrors[name]) : null);
   const v = (name: string) => values[name] ?? "";
+  const [field, setField] = useState(() => v("field"));
+  const fieldRefs = priceRefs.filter((r) => r.field === field);
   const summary: SummaryItem[] = FIELD_ORDER.flatMap((name) =>
     fieldErrors[name] ? [{ name, id: name === "modes" ? "field-modes" : undefined, label: fieldLabel(t, name), message: messageText(t, fieldErrors[name]) }] : [],
   );
@@ -120,6 +135,7 @@ export function ResultForm({
             required
             placeholder={t("catalogue.field.region.placeholder")}
             defaultValue={v("field")}
+            onChange={(e) => setField(e.target.value)}
             error={error("field")}
             options={FIELD_CODES.map((f) => ({ value: f, label: t(`field.${f}`) }))}
           />
@@ -181,6 +197,24 @@ export function ResultForm({
           <p id="field-modes-hint" className="field__hint">
             {t("catalogue.field.modes.hint")}
           </p>
+          {fieldRefs.length > 0 ? (
+            <div className="price-refs" role="note">
+              <p>{t("catalogue.priceRefs.title", { field: t(`field.${field}`) })}</p>
+              <ul>
+                {fieldRefs.map((r) => (
+                  <li key={r.type}>
+                    {t("catalogue.priceRefs.line", {
+                      type: t(`contracts.type.${r.type}`),
+                      count: r.contracts,
+                      median: formatFen(r.medianFen, locale),
+                      low: formatFen(r.p25Fen, locale),
+                      high: formatFen(r.p75Fen, locale),
+                    })}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           {error("modes") ? (
             <p className="group-error">
               <span className="visually-hidden">{t("form.errorPrefix")}</span>

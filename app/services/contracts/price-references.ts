@@ -18,16 +18,18 @@ export interface PriceReference {
   computedAt: Date;
 }
 
-/** The field's references by contract type, for the types with enough contracts. */
-export async function priceReferences(db: Kysely<DB>, field: string): Promise<PriceReference[]> {
-  const rows = await db
+/** The field's references by contract type (every field's without one), for the types with enough contracts. */
+export async function priceReferences(db: Kysely<DB>, field?: string): Promise<(PriceReference & { field: string })[]> {
+  let query = db
     .selectFrom("contract_price_references")
-    .select(["type", "contracts", "p25_fen", "median_fen", "p75_fen", "computed_at"])
-    .where("field", "=", field)
+    .select(["field", "type", "contracts", "p25_fen", "median_fen", "p75_fen", "computed_at"])
     .where("contracts", ">=", PRICE_REFERENCE_MIN_CONTRACTS)
-    .orderBy("type")
-    .execute();
+    .orderBy("field")
+    .orderBy("type");
+  if (field !== undefined) query = query.where("field", "=", field);
+  const rows = await query.execute();
   return rows.map((r) => ({
+    field: r.field,
     type: r.type,
     contracts: r.contracts,
     p25Fen: Number(r.p25_fen),
