@@ -6,7 +6,16 @@ import "~/styles/vouchers.css";
 import { getDb } from "~/db.server";
 import { formatFen, type Locale, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
-import { createReimbursementBatch, listBatches, markBatchPaid, REIMBURSEMENT_DUE_DAYS, reimbursementOverview, reimbursementWait } from "~/services/vouchers";
+import {
+  createReimbursementBatch,
+  listBatches,
+  markBatchPaid,
+  REIMBURSEMENT_DUE_DAYS,
+  reimbursementOverview,
+  reimbursementTimeliness,
+  reimbursementWait,
+} from "~/services/vouchers";
+import { Kpi } from "~/components/kpi";
 import { ReimbursementWait } from "~/components/vouchers";
 import { requireUser } from "~/session.server";
 import { ScrollArea } from "~/components/scroll-area";
@@ -19,7 +28,11 @@ export const meta: MetaFunction = ({ matches }) => {
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, ["bureau"]);
   const db = await getDb();
-  const [owed, batches] = await Promise.all([reimbursementOverview(db, user.organisationId), listBatches(db, user.organisationId)]);
+  const [owed, batches, timeliness] = await Promise.all([
+    reimbursementOverview(db, user.organisationId),
+    listBatches(db, user.organisationId),
+    reimbursementTimeliness(db, user.organisationId),
+  ]);
   // Group the owed lines by programme: a batch is made per programme.
   const now = new Date();
   type Line = (typeof owed)[number] & { wait: ReturnType<typeof reimbursementWait> };
@@ -39,8 +52,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
     entry.lines.push({ ...row, wait });
     programmes.set(row.programmeId, entry);
   }
+  const waits = [...programmes.values()].flatMap((p) => p.lines.map((l) => l.wait?.days ?? 0));
   return {
     dueDays: REIMBURSEMENT_DUE_DAYS,
+    timeliness,
+    longestWaitDays: waits.length > 0 ? Math.max(...waits) : 0,
     programmes: [...programmes.values()],
     batches: batches.map((b) => ({ ...b, createdAt: b.createdAt.toISOString(), paidAt: b.paidAt?.toISOString() ?? null })),
   };
@@ -80,7 +96,7 @@ function formatDate(iso: string, locale: Locale): string {
 }
 
 export default function Reimbursement() {
-  const { programmes, batches, dueDays } = useLoaderData<typeof loader>();
+  const { programmes, batches, dueDays, timeliness, longestWaitDays } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const [search] = useSearchParams();
@@ -113,6 +129,19 @@ export default function Reimbursement() {
           {t("vouchers.reimbursement.paidDone")}
         </p>
       ) : null}
+
+      <section className="kpis" aria-label={t("vouchers.reimbursement.speed")}>
+        <Kpi
+          label={t("vouchers.reimbursement.averageDays")}
+          value={timeliness.averageDays === null ? "—" : t("vouchers.reimbursement.waitDays", { days: timeliness.averageDays })}
+          meta={t("vouchers.reimbursement.averageMeta", { count: timeliness.purchases, longest: timeliness.longestDays ?? 0 })}
+        />
+        <Kpi
+          label={t("vouchers.reimbursement.longestWait")}
+          value={t("vouchers.reimbursement.waitDays", { days: longestWaitDays })}
+          meta={t("vouchers.reimbursement.dueMeta", { days: dueDays })}
+        />
+      </section>
 
       <section className="panel panel--spaced" aria-labelledby="owed">
         <h2 id="owed">{t("vouchers.reimbursement.owed")}</h2>

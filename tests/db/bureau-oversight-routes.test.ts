@@ -8,7 +8,7 @@ import { action as reimbursementAction, loader as reimbursementLoader } from "..
 import { createSession } from "../../app/services/accounts/sessions";
 import type { SessionUser } from "../../app/services/accounts/types";
 import { registerContract } from "../../app/services/contracts";
-import { drawSpotCheck, getSpotCheck, institutionReimbursement, listBatches, reviewSpotCheckItem } from "../../app/services/vouchers";
+import { drawSpotCheck, getSpotCheck, institutionReimbursement, listBatches, markBatchPaid, reviewSpotCheckItem } from "../../app/services/vouchers";
 import { makeMember } from "../helpers/catalogue";
 import { formRequest, refused, thrown, useAppDatabase } from "../helpers/app-db";
 import { describeEachEngine } from "../helpers/db";
@@ -135,6 +135,11 @@ describeEachEngine("bureau oversight routes", (db, engine) => {
     const body = new URLSearchParams({ intent: "batch", programmeId: String(m.programmeId), institutionId: String(seller.organisationId) });
     await reimbursementAction({ request: new Request(`${BASE}${path}`, { method: "POST", headers: { ...as(m.bureau), "Content-Type": "application/x-www-form-urlencoded" }, body }), params: {}, context });
     expect(await lineOf()).toMatchObject({ owedFen: 0, inPaymentFen: 50_000, wait: null });
+    // Paid now: 40 and 5 days after the purchases, 26 on average weighted by their voucher parts.
+    const [batch] = (await listBatches(db(), m.bureau.organisationId)).filter((b) => b.lines.some((l) => l.institutionId === seller.organisationId));
+    expect(await markBatchPaid(db(), asActor(m.bureau), { batchId: batch.id, paymentReference: "国库支付 2026-0001" })).toEqual({ ok: true });
+    const page = await reimbursementLoader({ request: get(m.bureau, path), params: {}, context });
+    expect(page.timeliness).toEqual({ purchases: 2, averageDays: 26, longestDays: 40 });
     await payByTransfer(db(), await holdThroughCheckout(db(), parties, voucher.voucherId, 10_000));
     expect(await lineOf()).toMatchObject({ owedFen: 10_000, wait: { days: 0, overdue: false } });
   });

@@ -45,6 +45,45 @@ export function reimbursementOverview(db: Kysely<DB>, bureauId: number): Promise
   return owedRows(db, sql`p.bureau_id = ${bureauId}`);
 }
 
+export interface ReimbursementTimeliness {
+  /** voucher purchases whose reimbursement was paid in the window */
+  purchases: number;
+  /** their average days from the purchase's payment to the reimbursement's, weighted by voucher part; null without any */
+  averageDays: number | null;
+  /** the longest of them */
+  longestDays: number | null;
+}
+
+/**
+ * How quickly the bureau reimburses (兑付): for voucher purchases whose reimbursement was paid in the last `days`, the
+ * time from the buyer's payment to the batch that paid the institution (the institution's first paid batch made
+ * after the purchase).
+ */
+export async function reimbursementTimeliness(db: Kysely<DB>, bureauId: number, now: Date = new Date(), days = 365): Promise<ReimbursementTimeliness> {
+  const since = new Date(now.getTime() - days * 86_400_000);
+  const { rows } = await sql<{ purchases: number; average_days: number | null; longest_days: number | null }>`
+    select count(*)::int as purchases,
+           (sum(w.days * r.voucher_part_fen) / nullif(sum(r.voucher_part_fen), 0))::float8 as average_days,
+           max(w.days)::float8 as longest_days
+      from orders r
+      join voucher_programmes p on p.id = r.programme_id
+      cross join lateral (
+        select extract(epoch from (b.paid_at - r.paid_at)) / 86400 as days, b.paid_at
+          from reimbursement_batch_lines l join reimbursement_batches b on b.id = l.batch_id
+         where b.programme_id = r.programme_id and l.institution_id = r.seller_organisation_id and b.created_at >= r.paid_at
+         order by b.created_at limit 1
+      ) w
+     where p.bureau_id = ${bureauId} and r.status = 'completed' and r.voucher_part_fen > 0
+       and not exists (select 1 from voucher_disallowances d where d.order_id = r.id)
+       and w.paid_at is not null and w.paid_at > ${since} and w.paid_at <= ${now}`.execute(db);
+  const row = rows[0];
+  return {
+    purchases: row?.purchases ?? 0,
+    averageDays: row?.average_days === null || row?.average_days === undefined ? null : Math.round(row.average_days * 10) / 10,
+    longestDays: row?.longest_days === null || row?.longest_days === undefined ? null : Math.floor(row.longest_days),
+  };
+}
+
 /**
  * An institution's side of 兑付: per programme what it is owed, in a batch and paid (and whether a spot check holds it
  * back), and the batches that included it, newest first.
