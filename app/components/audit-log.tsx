@@ -44,6 +44,7 @@ export function AuditLog({
   nextBefore,
   invalid,
   path,
+  exportPath,
   showOrganisation,
   subjectHref,
 }: {
@@ -54,12 +55,15 @@ export function AuditLog({
   invalid: { parameter: string } | null;
   /** the page's own address, for the filter form and the paging links */
   path: string;
+  /** where the same filters download as CSV, if they do */
+  exportPath?: string;
   showOrganisation: boolean;
   subjectHref: (type: string, id: string) => string | null;
 }) {
   const t = useT();
   const locale = useLocale();
-  const query = (extra: Record<string, string>) => {
+  /** An address with this page's filters (not its page), plus `extra`. */
+  const query = (extra: Record<string, string>, base = path) => {
     const params = new URLSearchParams();
     for (const key of ["area", "actor", "subject", "from", "to"] as const) {
       const value = filters[key];
@@ -67,7 +71,7 @@ export function AuditLog({
     }
     for (const [k, v] of Object.entries(extra)) params.set(k, v);
     const text = params.toString();
-    return text ? `${path}?${text}` : path;
+    return text ? `${base}?${text}` : base;
   };
   const filtered = Boolean(filters.area || filters.actor || filters.subject || filters.from || filters.to);
 
@@ -111,6 +115,11 @@ export function AuditLog({
             {t("audit.filter.submit")}
           </button>
           {filtered ? <Link to={path}>{t("audit.filter.clear")}</Link> : null}
+          {exportPath ? (
+            <a href={query({}, exportPath)} download>
+              {t("audit.export")}
+            </a>
+          ) : null}
         </div>
       </Form>
 

@@ -35,7 +35,7 @@ export default function OperatorAudit() {
   return (
     <div>
       <PageHead title={t("audit.title")} intro={t("audit.intro")} />
-      <AuditLog {...page} path="/operator/audit" showOrganisation subjectHref={subjectHref} />
+      <AuditLog {...page} path="/operator/audit" exportPath="/operator/audit.csv" showOrganisation subjectHref={subjectHref} />
     </div>
   );
 }

@@ -136,3 +136,24 @@ export async function auditPage(
   const { entries, nextBefore } = await listAuditLog(db, parsed.filters, options);
   return { filters: parsed.filters, entries, nextBefore, invalid: null };
 }
+
+/** The most entries one export holds; narrow the filters for more. */
+export const AUDIT_EXPORT_MAX = 20_000;
+
+/** Every entry the filters match (up to AUDIT_EXPORT_MAX, newest first), for a CSV export. */
+export async function auditExport(
+  db: Kysely<DB>,
+  filters: AuditFilters,
+  options: { organisationId?: number; pageSize?: number; max?: number } = {},
+): Promise<{ entries: AuditEntry[]; truncated: boolean }> {
+  const max = options.max ?? AUDIT_EXPORT_MAX;
+  const entries: AuditEntry[] = [];
+  let before = filters.before;
+  for (;;) {
+    const page = await listAuditLog(db, { ...filters, before }, { organisationId: options.organisationId, limit: options.pageSize ?? 1_000 });
+    entries.push(...page.entries);
+    if (page.nextBefore === null) return { entries, truncated: false };
+    if (entries.length >= max) return { entries: entries.slice(0, max), truncated: true };
+    before = page.nextBefore;
+  }
+}
