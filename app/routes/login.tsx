@@ -101,6 +101,7 @@ export default function Login() {
           </button>
         </div>
       </Form>
+      <p className="field__hint form-help">{t("auth.login.forgot")}</p>
       <p>
         {t("auth.login.noAccount")}{" "}
         <Link to={redirectTo ? `/signup?${new URLSearchParams({ redirectTo })}` : "/signup"}>{t("auth.login.signupLink")}</Link>
