@@ -176,6 +176,7 @@ export interface DB {
   spot_check_items: SpotCheckItemsTable;
   voucher_disallowances: VoucherDisallowancesTable;
   contract_price_references: ContractPriceReferencesView;
+  payee_accounts: PayeeAccountsTable;
   ledger_accounts: LedgerAccountsTable;
   ledger_transactions: LedgerTransactionsTable;
   ledger_entries: LedgerEntriesTable;
@@ -395,6 +396,16 @@ export interface SpotCheckItemsTable {
   finding: string | null;
   reviewed_by: number | null;
   reviewed_at: Timestamp | null;
+}
+
+/** 收款账户: where an institution is paid (migration 0019). */
+export interface PayeeAccountsTable {
+  organisation_id: number;
+  account_name: string;
+  bank_name: string;
+  account_number: string;
+  updated_by: number;
+  updated_at: Timestamp;
 }
 
 /** 成交参考价: a materialized view over the last year's registered contracts, per field and type (migration 0018). */

@@ -16,6 +16,7 @@ import {
   reimbursementWait,
 } from "~/services/vouchers";
 import { Kpi } from "~/components/kpi";
+import { payeeAccountStates } from "~/services/payouts/payee-account";
 import { ReimbursementWait } from "~/components/vouchers";
 import { requireUser } from "~/session.server";
 import { ScrollArea } from "~/components/scroll-area";
@@ -35,7 +36,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   ]);
   // Group the owed lines by programme: a batch is made per programme.
   const now = new Date();
-  type Line = (typeof owed)[number] & { wait: ReturnType<typeof reimbursementWait> };
+  const payees = await payeeAccountStates(db, [...new Set(owed.map((r) => r.institutionId))], now);
+  type Line = (typeof owed)[number] & { wait: ReturnType<typeof reimbursementWait>; payee: "missing" | "changed" | "ok" };
   const programmes = new Map<number, { programmeId: number; name: string; year: number; owedFen: number; overdue: number; lines: Line[] }>();
   for (const row of owed) {
     const entry = programmes.get(row.programmeId) ?? {
@@ -49,7 +51,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     const wait = reimbursementWait(row.waitingSince, now);
     entry.owedFen += row.owedFen;
     if (wait?.overdue) entry.overdue += 1;
-    entry.lines.push({ ...row, wait });
+    const payee = payees.get(row.institutionId);
+    entry.lines.push({ ...row, wait, payee: !payee ? "missing" : payee.recentlyChanged ? "changed" : "ok" });
     programmes.set(row.programmeId, entry);
   }
   const waits = [...programmes.values()].flatMap((p) => p.lines.map((l) => l.wait?.days ?? 0));
@@ -203,6 +206,12 @@ export default function Reimbursement() {
                             <>
                               {" "}
                               <span className="tag tag--alert">{t("vouchers.reimbursement.irregular", { count: l.irregularFindings })}</span>
+                            </>
+                          ) : null}
+                          {l.payee !== "ok" && l.owedFen > 0 ? (
+                            <>
+                              {" "}
+                              <span className="tag tag--alert">{t(`payee.tag.${l.payee}`)}</span>
                             </>
                           ) : null}
                           {l.disallowedFen > 0 ? (

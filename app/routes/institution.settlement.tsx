@@ -1,5 +1,5 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/components/checkout/checkout.css";
 import "~/styles/vouchers.css";
@@ -11,6 +11,8 @@ import { getDb } from "~/db.server";
 import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { institutionSettlement } from "~/services/payouts";
+import { getPayeeAccount, setPayeeAccount } from "~/services/payouts/payee-account";
+import { PayeeAccountPanel } from "~/components/payee-account";
 import { institutionReimbursement, reimbursementWait } from "~/services/vouchers";
 import { ReimbursementWait } from "~/components/vouchers";
 import { DataTable } from "~/components/data-table";
@@ -28,17 +30,39 @@ export const meta: MetaFunction = ({ matches }) => {
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, ["institution"]);
   const db = await getDb();
-  const [settlement, reimbursement] = await Promise.all([
+  const [settlement, reimbursement, payee] = await Promise.all([
     institutionSettlement(db, user.organisationId, { limit: 200 }),
     institutionReimbursement(db, user.organisationId),
+    getPayeeAccount(db, user.organisationId),
   ]);
   if (!settlement) throw new Response("Not found", { status: 404 });
   const programmes = reimbursement.programmes.map((p) => ({ ...p, wait: reimbursementWait(p.waitingSince) }));
-  return { settlement: toWire(settlement), reimbursement: toWire({ ...reimbursement, programmes }) };
+  return {
+    settlement: toWire(settlement),
+    reimbursement: toWire({ ...reimbursement, programmes }),
+    payee: payee ? { ...payee, updatedAt: payee.updatedAt.toISOString() } : null,
+    me: { isOrgAdmin: user.isOrgAdmin, organisationName: user.organisationName },
+  };
+}
+
+// The payee account, set by the institution's administrators.
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUser(request, ["institution"]);
+  const form = await request.formData();
+  const text = (name: string) => (typeof form.get(name) === "string" ? String(form.get(name)) : "");
+  const values = { accountName: text("accountName"), bankName: text("bankName"), accountNumber: text("accountNumber") };
+  const result = await setPayeeAccount(await getDb(), { id: user.id, organisationId: user.organisationId }, values);
+  if (!result.ok) {
+    return data({ fieldErrors: result.fieldErrors, formError: result.formError?.key ?? null, values }, { status: result.formError ? 403 : 400 });
+  }
+  return redirect("/institution/settlement?payee=saved#payee");
 }
 
 export default function InstitutionSettlement() {
-  const { settlement: s, reimbursement } = useLoaderData<typeof loader>();
+  const { settlement: s, reimbursement, payee, me } = useLoaderData<typeof loader>();
+  const failure = useActionData<typeof action>() ?? null;
+  const busy = useNavigation().state === "submitting";
+  const [search] = useSearchParams();
   const t = useT();
   const locale = useLocale();
   return (
@@ -57,6 +81,14 @@ export default function InstitutionSettlement() {
         <Kpi label={t("payouts.mine.paid")} value={formatFen(s.paidFen, locale)} meta={t("payouts.mine.count", { n: s.payoutCount })} />
       </section>
       <PayoutHistory payouts={s.payouts} empty={t("payouts.mine.none")} />
+      <PayeeAccountPanel
+        account={payee}
+        canEdit={me.isOrgAdmin}
+        organisationName={me.organisationName}
+        failure={failure}
+        busy={busy}
+        saved={search.get("payee") === "saved"}
+      />
 
       <section className="panel panel--spaced" aria-labelledby="reimbursement">
         <h2 id="reimbursement">{t("vouchers.mine.title")}</h2>

@@ -13,6 +13,8 @@ import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import type { Message } from "~/services/accounts/types";
 import { institutionSettlement, recordPayout, type PayoutField } from "~/services/payouts";
+import { getPayeeAccount } from "~/services/payouts/payee-account";
+import { PayeeAccountForPayer } from "~/components/payee-account";
 import { requireUser } from "~/session.server";
 import { idParam } from "~/utils/route-params";
 
@@ -26,9 +28,11 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => 
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request, ["operator"]);
-  const settlement = await institutionSettlement(await getDb(), idParam(params.institutionId));
+  const db = await getDb();
+  const institutionId = idParam(params.institutionId);
+  const [settlement, payee] = await Promise.all([institutionSettlement(db, institutionId), getPayeeAccount(db, institutionId)]);
   if (!settlement) throw new Response("Not found", { status: 404 });
-  return { settlement: toWire(settlement) };
+  return { settlement: toWire(settlement), payee: payee ? { ...payee, updatedAt: payee.updatedAt.toISOString() } : null };
 }
 
 type Answer = { formError: Message | null; fieldErrors: Partial<Record<PayoutField, Message>>; values: Record<PayoutField, string> };
@@ -51,7 +55,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 const LABELS: Record<PayoutField, string> = { amount: "payouts.amount", bankReference: "payouts.bankReference", note: "payouts.note" };
 
 export default function InstitutionPayouts() {
-  const { settlement: s } = useLoaderData<typeof loader>();
+  const { settlement: s, payee } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as Answer | undefined;
   const navigation = useNavigation();
   const [search] = useSearchParams();
@@ -85,6 +89,7 @@ export default function InstitutionPayouts() {
         <Kpi label={t("payouts.owedNow")} value={formatFen(s.owedFen, locale)} />
         <Kpi label={t("payouts.paidTotal")} value={formatFen(s.paidFen, locale)} />
       </section>
+      <PayeeAccountForPayer account={payee} />
       {s.owedFen > 0 ? (
         <Form method="post" className="panel panel--spaced payout-form" noValidate aria-labelledby="record-heading">
           <h2 id="record-heading">{t("payouts.record")}</h2>

@@ -17,6 +17,7 @@ import * as m0015 from "./0015_organisation_members";
 import * as m0016 from "./0016_checkout_postings_at_business_time";
 import * as m0017 from "./0017_voucher_disallowances";
 import * as m0018 from "./0018_price_references";
+import * as m0019 from "./0019_payee_accounts";
 
 /** Every migration, in order. Listed statically so the bundler, tsx and Vitest all see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   "0016_checkout_postings_at_business_time": m0016,
   "0017_voucher_disallowances": m0017,
   "0018_price_references": m0018,
+  "0019_payee_accounts": m0019,
 };

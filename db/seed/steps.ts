@@ -1,6 +1,7 @@
 import { contractsStep } from "./contracts";
 import { ordersStep } from "./orders";
 import { organisationsStep } from "./organisations";
+import { payeesStep } from "./payees";
 import { resultsStep } from "./results";
 import type { SeedStep } from "./types";
 import { usersStep } from "./users";
@@ -12,6 +13,7 @@ import { usersStep } from "./users";
 export const SEED_STEPS: readonly SeedStep[] = [
   organisationsStep,
   usersStep,
+  payeesStep,
   resultsStep,
   contractsStep,
   ordersStep,

@@ -215,6 +215,15 @@ describeEachEngine("demo seed", (db) => {
     expect(suspected[0].completedVoucherFen).toBeGreaterThan(0);
     // A spot check half reviewed: the recorded pair's purchases drawn and found irregular, some random ones compliant.
     expect(counts.spotChecks).toBe(1);
+    // Payee accounts: most institutions have one, in their own name; two have none and one changed lately.
+    expect(counts).toMatchObject({ payeesMissing: 2, payeesChangedLately: 1 });
+    const payees = await db()
+      .selectFrom("payee_accounts as a")
+      .innerJoin("organisations as o", "o.id", "a.organisation_id")
+      .select(["o.kind", "o.name", "a.account_name"])
+      .execute();
+    expect(payees.length).toBe(counts.payees);
+    expect(payees.every((p) => p.kind === "institution" && p.account_name === p.name)).toBe(true);
     const [check] = await listSpotChecks(db(), summary.logins.find((l) => l.role === "bureau")?.organisationId ?? 0);
     expect(check.drawn).toBeGreaterThanOrEqual(20);
     expect(check.reviewed).toBeGreaterThan(check.irregular);
