@@ -15,6 +15,7 @@ import { bpsShareFen } from "~/services/ledger/money";
 import { chinaDate, listProgrammes } from "~/services/vouchers";
 import storefrontCss from "~/styles/storefront.css?url";
 import { ScrollArea } from "~/components/scroll-area";
+import { PriceReferenceList } from "~/components/price-references";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: storefrontCss }];
 
@@ -209,27 +210,13 @@ function VoucherBox() {
 
 /** 成交参考: the last year's registered contracts of this field, per kind the listing offers. */
 function PriceReferences() {
-  const { priceRefs, result } = useLoaderData<typeof loader>();
+  const { priceRefs } = useLoaderData<typeof loader>();
   const t = useT();
-  const locale = useLocale();
   if (priceRefs.length === 0) return null;
   return (
     <div className="sf-price-refs">
       <h3>{t("storefront.priceRefs.title")}</h3>
-      <ul>
-        {priceRefs.map((r) => (
-          <li key={r.type}>
-            {t("storefront.priceRefs.line", {
-              field: t(`field.${result.field}`),
-              type: t(`contracts.type.${r.type}`),
-              count: r.contracts,
-              median: formatFen(r.medianFen, locale),
-              low: formatFen(r.p25Fen, locale),
-              high: formatFen(r.p75Fen, locale),
-            })}
-          </li>
-        ))}
-      </ul>
+      <PriceReferenceList refs={priceRefs} lineKey="storefront.priceRefs.line" />
       <p className="sf-price-refs__note">{t("storefront.priceRefs.note")}</p>
     </div>
   );

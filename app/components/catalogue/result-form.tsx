@@ -2,22 +2,13 @@ import { Form } from "@remix-run/react";
 import { useState, type ReactNode } from "react";
 import { FIELD_CODES, IP_TYPES, TRANSFER_MODES } from "../../../db/schema";
 import { CheckboxField, ErrorSummary, RadioGroupField, SelectField, TextAreaField, TextField, type SummaryItem } from "~/components/form";
-import { formatFen, type Translate } from "~/i18n";
-import { useLocale, useT } from "~/i18n/context";
+import type { Translate } from "~/i18n";
+import { useT } from "~/i18n/context";
+import { PriceReferenceList, type PriceReferenceView } from "~/components/price-references";
 import { REGIONS } from "~/services/accounts/regions";
 import { FORM_IP_ROWS_MAX, IP_STATUSES, LIMITS, type FormValues } from "~/services/catalogue/listing-input";
 import { messageText } from "./format";
 import "./catalogue.css";
-
-/** 成交参考价 of a field and contract type (docs/decisions/0018), to help set a price. */
-export interface FormPriceRef {
-  field: string;
-  type: string;
-  contracts: number;
-  p25Fen: number;
-  medianFen: number;
-  p75Fen: number;
-}
 
 export interface FieldMessage {
   key: string;
@@ -78,10 +69,9 @@ export function ResultForm({
   focusKey?: unknown;
   busy: boolean;
   extraActions?: ReactNode;
-  priceRefs?: readonly FormPriceRef[];
+  priceRefs?: readonly PriceReferenceView[];
 }) {
   const t = useT();
-  const locale = useLocale();
   const [ipRows, setIpRows] = useState(() => Math.min(FORM_IP_ROWS_MAX, Math.max(2, ipRowsIn(values) + 1)));
   const error = (name: string) => (fieldErrors[name] ? messageText(t, fieldErrors[name]) : null);
   const v = (name: string) => values[name] ?? "";
@@ -200,19 +190,7 @@ export function ResultForm({
           {fieldRefs.length > 0 ? (
             <div className="price-refs" role="note">
               <p>{t("catalogue.priceRefs.title", { field: t(`field.${field}`) })}</p>
-              <ul>
-                {fieldRefs.map((r) => (
-                  <li key={r.type}>
-                    {t("catalogue.priceRefs.line", {
-                      type: t(`contracts.type.${r.type}`),
-                      count: r.contracts,
-                      median: formatFen(r.medianFen, locale),
-                      low: formatFen(r.p25Fen, locale),
-                      high: formatFen(r.p75Fen, locale),
-                    })}
-                  </li>
-                ))}
-              </ul>
+              <PriceReferenceList refs={fieldRefs} lineKey="catalogue.priceRefs.line" />
             </div>
           ) : null}
           {error("modes") ? (
