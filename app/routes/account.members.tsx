@@ -166,16 +166,12 @@ export default function Members() {
                               submitLabel={t(`account.members.submit.${change}`)}
                               open={Boolean(failure)}
                               busy={busy}
+                              hint={t(`account.members.confirm.${change}`, { name: m.displayName })}
+                              error={failure?.error ? t(failure.error.key, failure.error.params) : null}
                             >
                               <input type="hidden" name="intent" value="change" />
                               <input type="hidden" name="memberId" value={m.id} />
                               <input type="hidden" name="change" value={change} />
-                              <p className="field__hint">{t(`account.members.confirm.${change}`, { name: m.displayName })}</p>
-                              {failure?.error ? (
-                                <p className="field__error" role="alert">
-                                  {t(failure.error.key, failure.error.params)}
-                                </p>
-                              ) : null}
                               {change === "reset_password" ? (
                                 <TextField
                                   id={`password-${m.id}`}

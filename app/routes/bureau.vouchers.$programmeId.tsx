@@ -433,10 +433,15 @@ function IssuedVoucherState({
         </p>
       ) : null}
       {v.state === "active" ? (
-        <RowActionForm summary={t("vouchers.revoke.open")} submitLabel={t("vouchers.revoke.submit")} open={Boolean(failure)} busy={busy}>
+        <RowActionForm
+          summary={t("vouchers.revoke.open")}
+          submitLabel={t("vouchers.revoke.submit")}
+          open={Boolean(failure)}
+          busy={busy}
+          hint={t("vouchers.revoke.warning")}
+        >
           <input type="hidden" name="intent" value="revoke" />
           <input type="hidden" name="voucherId" value={v.voucherId} />
-          <p className="field__hint">{t("vouchers.revoke.warning")}</p>
           <TextField
             id={`reason-${v.voucherId}`}
             name="reason"

@@ -130,16 +130,17 @@ export default function RelatedParties() {
                   const target = `pair-${s.enterpriseId}-${s.institutionId}`;
                   const failure = failureOf(target);
                   return (
-                    <RowActionForm summary={t("vouchers.related.decide")} submitLabel={t("vouchers.related.submit")} open={Boolean(failure)} busy={busy}>
+                    <RowActionForm
+                      summary={t("vouchers.related.decide")}
+                      submitLabel={t("vouchers.related.submit")}
+                      open={Boolean(failure)}
+                      busy={busy}
+                      error={failure?.error ? t(failure.error.key, failure.error.params) : null}
+                    >
                       <input type="hidden" name="intent" value="record" />
                       <input type="hidden" name="target" value={target} />
                       <input type="hidden" name="enterpriseId" value={s.enterpriseId} />
                       <input type="hidden" name="institutionId" value={s.institutionId} />
-                      {failure?.error ? (
-                        <p className="field__error" role="alert">
-                          {t(failure.error.key, failure.error.params)}
-                        </p>
-                      ) : null}
                       <SelectField
                         id={`${target}-relation`}
                         name="relation"
@@ -260,10 +261,9 @@ export default function RelatedParties() {
                           {t(failure.error.key, failure.error.params)}
                         </p>
                       ) : null}
-                      <RowActionForm summary={t("vouchers.related.remove")} submitLabel={t("vouchers.related.removeSubmit")} busy={busy}>
+                      <RowActionForm summary={t("vouchers.related.remove")} submitLabel={t("vouchers.related.removeSubmit")} busy={busy} hint={t("vouchers.related.removeWarning")}>
                         <input type="hidden" name="intent" value="remove" />
                         <input type="hidden" name="id" value={r.id} />
-                        <p className="field__hint">{t("vouchers.related.removeWarning")}</p>
                       </RowActionForm>
                     </>
                   );

@@ -208,15 +208,11 @@ function Outcome({ item: i, programmeId, failure, busy }: { item: Item; programm
             submitLabel={t("vouchers.spot.disallowSubmit")}
             open={failure?.intent === "disallow"}
             busy={busy}
+            hint={t("vouchers.spot.disallowHint", { amount: formatFen(i.voucherPartFen, locale) })}
+            error={failure?.intent === "disallow" && failure.error ? t(failure.error.key, failure.error.params) : null}
           >
             <input type="hidden" name="intent" value="disallow" />
             <input type="hidden" name="orderId" value={i.orderId} />
-            <p className="field__hint">{t("vouchers.spot.disallowHint", { amount: formatFen(i.voucherPartFen, locale) })}</p>
-            {failure?.intent === "disallow" && failure.error ? (
-              <p className="field__error" role="alert">
-                {t(failure.error.key, failure.error.params)}
-              </p>
-            ) : null}
             <TextField
               id={`disallow-${i.orderId}`}
               name="reason"
@@ -248,13 +244,14 @@ function Outcome({ item: i, programmeId, failure, busy }: { item: Item; programm
     );
   }
   return (
-    <RowActionForm summary={t("vouchers.spot.review")} submitLabel={t("vouchers.spot.reviewSubmit")} open={Boolean(failure)} busy={busy}>
+    <RowActionForm
+      summary={t("vouchers.spot.review")}
+      submitLabel={t("vouchers.spot.reviewSubmit")}
+      open={Boolean(failure)}
+      busy={busy}
+      error={failure?.error ? t(failure.error.key, failure.error.params) : null}
+    >
       <input type="hidden" name="orderId" value={i.orderId} />
-      {failure?.error ? (
-        <p className="field__error" role="alert">
-          {t(failure.error.key, failure.error.params)}
-        </p>
-      ) : null}
       <SelectField
         id={`outcome-${i.orderId}`}
         name="outcome"

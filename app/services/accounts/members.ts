@@ -4,7 +4,7 @@ import type { DB } from "../../../db/schema";
 import { MEMBER_CHANGES, type MemberChange, type NewMemberField } from "./account-fields";
 import { hashPassword } from "./passwords";
 import { deleteUserSessions } from "./sessions";
-import type { Rejected } from "./types";
+import { formError, type Rejected } from "./types";
 import { insertUser } from "./users";
 import { emailSchema, fieldErrorsFrom, newPasswordSchema, requiredText, uniqueViolation } from "./validation";
 
@@ -51,10 +51,6 @@ interface Admin {
   organisationId: number;
 }
 
-function refused<F extends string = never>(key: string, params?: Record<string, string | number>): Rejected<F> {
-  return { ok: false, fieldErrors: {}, formError: { key, params } };
-}
-
 /** The acting user, if they are still a working administrator of their organisation (read in the transaction). */
 async function stillAdmin(trx: Transaction<DB>, admin: Admin): Promise<boolean> {
   const row = await trx
@@ -93,7 +89,7 @@ export async function addMember(
   const passwordHash = await hashPassword(password);
   try {
     return await db.transaction().execute(async (trx) => {
-      if (!(await stillAdmin(trx, admin))) return refused<NewMemberField>("account.members.error.notAdmin");
+      if (!(await stillAdmin(trx, admin))) return formError("account.members.error.notAdmin");
       const memberId = await insertUser(trx, { organisationId: admin.organisationId, email, displayName, passwordHash, mustChangePassword: true });
       await audit(trx, admin, "member.add", memberId, { email });
       return { ok: true as const, memberId };
@@ -161,18 +157,18 @@ export async function changeMember(
   now: Date = new Date(),
 ): Promise<{ ok: true; change: MemberChange; member: { id: number; displayName: string } } | Rejected<MemberChangeField>> {
   const memberId = typeof input.memberId === "string" && /^[1-9]\d{0,15}$/.test(input.memberId) ? Number(input.memberId) : null;
-  if (memberId === null) return refused("account.members.error.notFound");
-  if (!(MEMBER_CHANGES as readonly unknown[]).includes(input.change)) return refused("account.members.error.unknownChange");
+  if (memberId === null) return formError("account.members.error.notFound");
+  if (!(MEMBER_CHANGES as readonly unknown[]).includes(input.change)) return formError("account.members.error.unknownChange");
   const parsed = changeSchema.safeParse({ change: input.change, password: input.password });
   if (!parsed.success) return { ok: false, fieldErrors: fieldErrorsFrom<MemberChangeField>(parsed.error) };
   const request = parsed.data;
-  if (memberId === admin.id && request.change === "disable") return refused("account.members.error.disableSelf");
-  if (memberId === admin.id && request.change === "reset_password") return refused("account.members.error.resetSelf");
+  if (memberId === admin.id && request.change === "disable") return formError("account.members.error.disableSelf");
+  if (memberId === admin.id && request.change === "reset_password") return formError("account.members.error.resetSelf");
   const passwordHash = request.change === "reset_password" ? await hashPassword(request.password) : null;
 
   try {
     return await db.transaction().execute(async (trx) => {
-      if (!(await stillAdmin(trx, admin))) return refused<MemberChangeField>("account.members.error.notAdmin");
+      if (!(await stillAdmin(trx, admin))) return formError("account.members.error.notAdmin");
       const member = await trx
         .selectFrom("users")
         .select(["id", "display_name"])
@@ -180,7 +176,7 @@ export async function changeMember(
         .where("organisation_id", "=", admin.organisationId)
         .forUpdate()
         .executeTakeFirst();
-      if (!member) return refused<MemberChangeField>("account.members.error.notFound");
+      if (!member) return formError("account.members.error.notFound");
       const update = trx.updateTable("users").where("id", "=", member.id);
       switch (request.change) {
         case "disable":
@@ -204,7 +200,7 @@ export async function changeMember(
       return { ok: true as const, change: request.change, member: { id: member.id, displayName: member.display_name } };
     });
   } catch (error) {
-    if (lastAdminRefusal(error)) return refused("account.members.error.lastAdmin");
+    if (lastAdminRefusal(error)) return formError("account.members.error.lastAdmin");
     throw error;
   }
 }

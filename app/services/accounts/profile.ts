@@ -5,7 +5,7 @@ import type { PasswordChangeField } from "./account-fields";
 import { LOGIN_LIMITS, lockedUntil } from "./authenticate";
 import { hashPassword, verifyPassword } from "./passwords";
 import { deleteUserSessions } from "./sessions";
-import type { Rejected } from "./types";
+import { formError, type Rejected } from "./types";
 import { fieldErrorsFrom, newPasswordSchema, PASSWORD_MAX_LENGTH, requiredText } from "./validation";
 
 // The signed-in user's own account: their name and their password.
@@ -48,7 +48,7 @@ export async function changePassword(
   const until = await lockedUntil(db, "email", user.email, LOGIN_LIMITS.perEmail, now);
   if (until) {
     const minutes = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60_000));
-    return { ok: false, fieldErrors: {}, formError: { key: "auth.error.tooManyAttempts", params: { minutes } } };
+    return formError("auth.error.tooManyAttempts", { minutes });
   }
   const row = await db.selectFrom("users").select("password_hash").where("id", "=", user.id).executeTakeFirstOrThrow();
   if (!(await verifyPassword(row.password_hash, currentPassword))) {

@@ -29,3 +29,8 @@ export interface Rejected<F extends string = string> {
   fieldErrors: FieldErrors<F>;
   formError?: Message;
 }
+
+/** A refusal of the whole form (no field to point at), with an i18n key. */
+export function formError(key: string, params?: Message["params"]): Rejected<never> {
+  return { ok: false, fieldErrors: {}, formError: { key, params } };
+}

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { DB } from "../../../db/schema";
-import type { Rejected } from "../accounts/types";
+import { formError, type Rejected } from "../accounts/types";
 import { fieldErrorsFrom } from "../accounts/validation";
 import type { PayeeField } from "./payee-fields";
 
@@ -81,7 +81,7 @@ export async function setPayeeAccount(
       .forUpdate("o")
       .executeTakeFirst();
     if (!who || !who.is_org_admin || who.disabled_at !== null || who.kind !== "institution") {
-      return { ok: false as const, fieldErrors: {}, formError: { key: "payee.error.notAdmin" } };
+      return formError("payee.error.notAdmin");
     }
     if (comparableName(account.accountName) !== comparableName(who.name)) {
       return { ok: false as const, fieldErrors: { accountName: "payee.error.nameMismatch" } };

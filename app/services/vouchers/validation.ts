@@ -1,13 +1,10 @@
 import { z } from "zod";
-import type { FieldErrors, Message, Rejected } from "../accounts/types";
+import type { FieldErrors } from "../accounts/types";
 import { parseYuanToFen } from "../contracts/money";
 
 // Form parsing for the voucher pages. Every message is an i18n key in app/i18n/messages/vouchers.ts.
 
-/** A refusal of the whole form (no field to point at), with an i18n key. */
-export function formError(key: string, params?: Message["params"]): Rejected<never> {
-  return { ok: false, fieldErrors: {}, formError: { key, params } };
-}
+export { formError } from "../accounts/types";
 
 export function requiredText(max: number) {
   return z.string({ error: "vouchers.error.required" }).trim().min(1, "vouchers.error.required").max(max, "vouchers.error.tooLong");
