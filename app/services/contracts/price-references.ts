@@ -10,6 +10,7 @@ export const PRICE_REFERENCE_MIN_CONTRACTS = 5;
 export const PRICE_REFERENCE_REFRESH_MS = 60 * 60_000;
 
 export interface PriceReference {
+  field: string;
   type: ContractType;
   contracts: number;
   p25Fen: number;
@@ -19,7 +20,7 @@ export interface PriceReference {
 }
 
 /** The field's references by contract type (every field's without one), for the types with enough contracts. */
-export async function priceReferences(db: Kysely<DB>, field?: string): Promise<(PriceReference & { field: string })[]> {
+export async function priceReferences(db: Kysely<DB>, field?: string): Promise<PriceReference[]> {
   let query = db
     .selectFrom("contract_price_references")
     .select(["field", "type", "contracts", "p25_fen", "median_fen", "p75_fen", "computed_at"])

@@ -22,6 +22,10 @@ export interface PayeeAccount {
   recentlyChanged: boolean;
 }
 
+function changedLately(updatedAt: Date, now: Date): boolean {
+  return now.getTime() - updatedAt.getTime() < PAYEE_CHANGE_NOTICE_DAYS * 86_400_000;
+}
+
 /** Names compared as a bank compares them: full-width brackets as half-width, no spaces. */
 function comparableName(name: string): string {
   return name.replace(/（/g, "(").replace(/）/g, ")").replace(/\s+/g, "");
@@ -41,7 +45,7 @@ export async function getPayeeAccount(db: Kysely<DB>, organisationId: number, no
     accountNumber: row.account_number,
     updatedAt: row.updated_at,
     updatedBy: row.display_name,
-    recentlyChanged: now.getTime() - row.updated_at.getTime() < PAYEE_CHANGE_NOTICE_DAYS * 86_400_000,
+    recentlyChanged: changedLately(row.updated_at, now),
   };
 }
 
@@ -49,7 +53,7 @@ export async function getPayeeAccount(db: Kysely<DB>, organisationId: number, no
 export async function payeeAccountStates(db: Kysely<DB>, ids: readonly number[], now: Date = new Date()): Promise<Map<number, { recentlyChanged: boolean }>> {
   if (ids.length === 0) return new Map();
   const rows = await db.selectFrom("payee_accounts").select(["organisation_id", "updated_at"]).where("organisation_id", "in", [...ids]).execute();
-  return new Map(rows.map((r) => [r.organisation_id, { recentlyChanged: now.getTime() - r.updated_at.getTime() < PAYEE_CHANGE_NOTICE_DAYS * 86_400_000 }]));
+  return new Map(rows.map((r) => [r.organisation_id, { recentlyChanged: changedLately(r.updated_at, now) }]));
 }
 
 const payeeSchema = z.object({
