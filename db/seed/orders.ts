@@ -74,6 +74,7 @@ async function ensureProgramme(ctx: SeedContext): Promise<{ programmeId: number;
       validTo: chinaDate(new Date(from.getTime() + 364 * DAY)),
       qualifyingModes: ["assignment", "exclusive_license", "sole_license", "nonexclusive_license", "development", "service"],
     },
+    from,
   );
   if (!result.ok) throw new Error(`voucher programme refused: ${JSON.stringify(result)}`);
   return { programmeId: result.programmeId, created: true };

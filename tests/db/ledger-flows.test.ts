@@ -88,6 +88,38 @@ describeEachEngine("ledger flows", (db) => {
     await expectLedgerOk();
   });
 
+  it("dates the voucher's other movements when they happened too, and the wallet lists them by that date", async () => {
+    const enterprise = (await createParties(db())).enterprise;
+    const today = Date.now();
+    const at = (daysAgo: number) => new Date(today - daysAgo * 86_400_000);
+    const voucher = await issueVoucher(db(), programmeId, enterprise, p.bureau, at(10));
+    const lapsed = await holdThroughCheckout(db(), { ...p, enterprise }, voucher.voucherId, 30_000, at(9));
+    await expireOrder(db(), { orderId: lapsed.orderId, reason: "reservation_lapsed", idempotencyKey: `order:${lapsed.orderId}:lapse`, now: at(8) });
+    const refunded = await holdThroughCheckout(db(), { ...p, enterprise }, voucher.voucherId, 20_000, at(7));
+    await payByTransfer(db(), refunded, at(6));
+    await refundOrder(db(), { orderId: refunded.orderId, externalRef: "BANK-BACK", idempotencyKey: `order:${refunded.orderId}:refund`, now: at(5) });
+
+    // Recorded today, in a different order from when they happened: the wallet goes by when they happened.
+    const wallet = await getWallet(db(), enterprise.organisationId);
+    expect(wallet.history.map((h) => [h.kind, h.orderId, h.at.toISOString()])).toEqual([
+      ["voucher_release", refunded.orderId, at(5).toISOString()],
+      ["reversal", refunded.orderId, at(5).toISOString()],
+      ["voucher_post", refunded.orderId, at(6).toISOString()],
+      ["voucher_hold", refunded.orderId, at(7).toISOString()],
+      ["voucher_release", lapsed.orderId, at(8).toISOString()],
+      ["voucher_hold", lapsed.orderId, at(9).toISOString()],
+      ["voucher_issue", null, at(10).toISOString()],
+    ]);
+    const refundPostings = await db()
+      .selectFrom("ledger_transactions")
+      .select(["kind", "effective_at"])
+      .where("order_id", "=", refunded.orderId)
+      .where("kind", "in", ["reversal", "voucher_release"])
+      .execute();
+    expect(refundPostings.map((t) => t.effective_at.toISOString())).toEqual([at(5).toISOString(), at(5).toISOString(), at(5).toISOString()]);
+    await expectLedgerOk();
+  });
+
   it("spreads the platform's accounts over buckets by order id; a refund reverses in the same bucket", async () => {
     const resultId = await listedLicence(db(), p.institution, p.bureau, 200_000);
     const order = await startCheckout(db(), p.otherEnterprise, { resultId, mode: "nonexclusive_license", method: "card", cardEnabled: true });
@@ -125,6 +157,9 @@ describeEachEngine("ledger flows", (db) => {
 
     const run = await expireDueVouchers(db(), { now: later });
     expect(run.serials).toContain(voucher.serial);
+    // The money went back when the voucher ran out, not when the job noticed.
+    const expiry = await db().selectFrom("ledger_transactions").select("effective_at").where("voucher_id", "=", voucher.voucherId).where("kind", "=", "voucher_expiry").executeTakeFirstOrThrow();
+    expect(expiry.effective_at).toEqual(voucher.expiresAt);
     expect(await balanceByCode(db(), `programme:${programmeId}:programme_budget`)).toBe(budgetBefore + run.returnedFen);
     expect(await balanceByCode(db(), `voucher:${voucher.voucherId}:voucher_available`)).toBe(0);
     expect(await balanceByCode(db(), `voucher:${voucher.voucherId}:voucher_held`)).toBe(300_000);
@@ -195,6 +230,18 @@ describeEachEngine("ledger flows", (db) => {
     expect(await balanceByCode(db(), `programme:${programmeId}:org:${inst()}:reimbursement_in_payment`)).toBe(0);
     const programme = await getProgramme(db(), programmeId);
     expect(programme).toMatchObject({ paidFen: batch.totalFen, owedFen: 0, inPaymentFen: 0 });
+    // Both steps are dated as the batch records them.
+    const steps = await db()
+      .selectFrom("ledger_transactions as t")
+      .innerJoin("reimbursement_batches as b", "b.id", "t.reimbursement_batch_id")
+      .select(["t.kind", "t.effective_at", "b.created_at", "b.paid_at"])
+      .where("b.id", "=", batch.batchId)
+      .orderBy("t.id")
+      .execute();
+    expect(steps.map((s) => [s.kind, s.effective_at])).toEqual([
+      ["reimbursement_batch", steps[0].created_at],
+      ["reimbursement_paid", steps[0].paid_at],
+    ]);
     await expectLedgerOk();
   });
 });

@@ -96,7 +96,14 @@ describeEachEngine("institution payouts", (db, engine) => {
 
   it("records a payout, posts it, and refuses the same bank reference twice", async () => {
     const before = await footprint();
-    const paid = await recordPayout(db(), { userId: m.operator.id }, { institutionId: seller.organisationId, amount: "10000", bankReference: " HX-2026-0001 ", note: "十一月结算" });
+    // Entered the day after the bank paid it: the posting is dated when the money left.
+    const paidAt = new Date(Date.now() - 86_400_000);
+    const paid = await recordPayout(
+      db(),
+      { userId: m.operator.id },
+      { institutionId: seller.organisationId, amount: "10000", bankReference: " HX-2026-0001 ", note: "十一月结算" },
+      paidAt,
+    );
     expect(paid).toMatchObject({ ok: true, amountFen: 1_000_000 });
     expect(await footprint()).toEqual({ payouts: before.payouts + 1, ledger: before.ledger + 1, audit: before.audit + 1, owed: owed - 1_000_000 });
     const settlement = await institutionSettlement(db(), seller.organisationId);
@@ -106,10 +113,10 @@ describeEachEngine("institution payouts", (db, engine) => {
     ]);
     const posted = await db()
       .selectFrom("ledger_transactions")
-      .select(["kind", "memo"])
+      .select(["kind", "memo", "effective_at"])
       .where("idempotency_key", "=", `institution-payout:${paid.ok ? paid.payoutId : 0}`)
       .executeTakeFirst();
-    expect(posted).toEqual({ kind: "institution_payout", memo: "payout HX-2026-0001" });
+    expect(posted).toEqual({ kind: "institution_payout", memo: "payout HX-2026-0001", effective_at: paidAt });
 
     const again = await recordPayout(db(), { userId: m.operator.id }, { institutionId: seller.organisationId, amount: "1", bankReference: "HX-2026-0001" });
     expect(again).toMatchObject({ ok: false, fieldErrors: { bankReference: { key: "payouts.error.referenceUsed" } } });

@@ -246,6 +246,17 @@ describeEachEngine("demo seed", (db) => {
       .groupBy("payment_method")
       .execute();
     expect(Object.fromEntries(byMethod.map((r) => [r.payment_method, Number(r.n) > 0]))).toMatchObject({ card: true, bank_transfer: true });
+    // Every posting is dated when its event happened in the seeded history (none on the day the seed ran, after NOW),
+    // so wallets and the voucher statistics show months of movements.
+    const dated = await db()
+      .selectFrom("ledger_transactions")
+      .select([
+        (eb) => eb.fn.max("effective_at").as("last"),
+        sql<number>`count(distinct (effective_at at time zone 'Asia/Shanghai')::date)`.as("days"),
+      ])
+      .executeTakeFirstOrThrow();
+    expect(new Date(dated.last as Date).getTime()).toBeLessThanOrEqual(NOW.getTime());
+    expect(Number(dated.days)).toBeGreaterThanOrEqual(100);
     // Spread over the whole history: the operator's "last 30 days" has deals too.
     const recent = await db()
       .selectFrom("orders")

@@ -30,7 +30,7 @@ function assertId(value: unknown, field: string): asserts value is number {
 /** Appropriates a programme's budget: programme fund (debit) → programme budget (credit). */
 export async function postProgrammeFunding(
   db: Kysely<DB>,
-  input: { programmeId: number; bureauId: number; amountFen: number; idempotencyKey?: string },
+  input: { programmeId: number; bureauId: number; amountFen: number; idempotencyKey?: string; at?: Date },
 ): Promise<PostedTransaction> {
   assertId(input.programmeId, "programmeId");
   assertId(input.bureauId, "bureauId");
@@ -49,6 +49,7 @@ export async function postProgrammeFunding(
         { accountId: budget, amountFen: -input.amountFen },
       ],
       links: { programmeId: input.programmeId },
+      effectiveAt: input.at,
     });
   });
 }
@@ -59,7 +60,7 @@ export async function postProgrammeFunding(
  */
 export async function postVoucherIssue(
   db: Kysely<DB>,
-  voucher: { voucherId: number; programmeId: number; bureauId: number; enterpriseId: number; amountFen: number },
+  voucher: { voucherId: number; programmeId: number; bureauId: number; enterpriseId: number; amountFen: number; issuedAt?: Date },
 ): Promise<PostedTransaction> {
   assertId(voucher.voucherId, "voucherId");
   assertFen(voucher.amountFen, "amountFen");
@@ -83,6 +84,7 @@ export async function postVoucherIssue(
         { accountId: available, amountFen: -voucher.amountFen },
       ],
       links: { voucherId: voucher.voucherId, programmeId: voucher.programmeId },
+      effectiveAt: voucher.issuedAt,
     });
   });
 }
@@ -244,6 +246,7 @@ async function releaseLocked(
     ],
     links: { orderId: input.orderId, voucherId: voucher.id, programmeId: voucher.programmeId },
     memo: closed ? `voucher ${voucher.status === "revoked" ? "revoked" : "expired"}: released to the programme budget` : null,
+    effectiveAt: input.now,
   });
   if (posted.replayed) {
     throw new LedgerError("hold_consumed", `key "${key}" already released an earlier hold; pass a new idempotency key`);
@@ -282,7 +285,7 @@ interface ClosedVoucher {
 async function returnAvailableToBudget(
   trx: Kysely<DB>,
   voucher: LockedVoucher,
-  posting: { kind: "voucher_expiry" | "voucher_revocation"; idempotencyKey: string; memo?: string },
+  posting: { kind: "voucher_expiry" | "voucher_revocation"; idempotencyKey: string; memo?: string; effectiveAt: Date },
 ): Promise<ClosedVoucher> {
   const available = await findAccount(trx, voucherOwner(voucher), "voucher_available");
   const returnedFen = available && available.balanceFen > 0 ? available.balanceFen : 0;
@@ -314,7 +317,12 @@ export async function expireVoucher(db: Kysely<DB>, input: { voucherId: number; 
     if (voucher.expiresAt.getTime() > now.getTime()) {
       throw new LedgerInputError("now", `voucher ${voucher.serial} expires at ${voucher.expiresAt.toISOString()}, not yet`);
     }
-    const closed = await returnAvailableToBudget(trx, voucher, { kind: "voucher_expiry", idempotencyKey: `voucher:${voucher.id}:expiry` });
+    // The money went back when the voucher ran out, however late the expiry job ran.
+    const closed = await returnAvailableToBudget(trx, voucher, {
+      kind: "voucher_expiry",
+      idempotencyKey: `voucher:${voucher.id}:expiry`,
+      effectiveAt: voucher.expiresAt,
+    });
     await trx.updateTable("vouchers").set({ status: "expired", expired_at: now }).where("id", "=", voucher.id).execute();
     return closed;
   });
@@ -341,6 +349,7 @@ export async function postVoucherRevocation(
       kind: "voucher_revocation",
       idempotencyKey: `voucher:${voucher.id}:revocation`,
       memo: reason,
+      effectiveAt: now,
     });
     await trx
       .updateTable("vouchers")
@@ -373,7 +382,7 @@ export async function releaseOrderHolds(db: Kysely<DB>, input: { orderId: number
  */
 export async function payOutInstitution(
   db: Kysely<DB>,
-  input: { payoutId: number; institutionId: number; amountFen: number; reference: string },
+  input: { payoutId: number; institutionId: number; amountFen: number; reference: string; paidAt?: Date },
 ): Promise<PostedTransaction> {
   assertId(input.payoutId, "payoutId");
   assertId(input.institutionId, "institutionId");
@@ -392,6 +401,7 @@ export async function payOutInstitution(
         { accountId: bank, amountFen: -input.amountFen },
       ],
       memo: `payout ${input.reference.trim()}`,
+      effectiveAt: input.paidAt,
     });
   });
 }
@@ -428,6 +438,7 @@ export async function refundOrder(
           transactionId: id,
           links: input.stripeEventId ? { stripeEventId: input.stripeEventId } : undefined,
           memo: input.memo ?? `refund of order ${input.orderId}`,
+          effectiveAt: input.now,
         }),
       );
     }
@@ -514,7 +525,7 @@ function assertLines(lines: readonly ReimbursementLine[]): void {
 /** A reimbursement batch takes what the programme owes each institution into payment (owed → in payment). */
 export async function postReimbursementBatch(
   db: Kysely<DB>,
-  input: { batchId: number; programmeId: number; lines: readonly ReimbursementLine[] },
+  input: { batchId: number; programmeId: number; lines: readonly ReimbursementLine[]; at?: Date },
 ): Promise<PostedTransaction> {
   assertId(input.batchId, "batchId");
   assertLines(input.lines);
@@ -537,6 +548,7 @@ export async function postReimbursementBatch(
         { accountId: ids[2 * i + 1], amountFen: -l.amountFen },
       ]),
       links: { programmeId: input.programmeId, reimbursementBatchId: input.batchId },
+      effectiveAt: input.at,
     });
   });
 }
@@ -544,7 +556,7 @@ export async function postReimbursementBatch(
 /** The bureau paid a batch: in payment → out of the programme's fund. */
 export async function postReimbursementPaid(
   db: Kysely<DB>,
-  input: { batchId: number; programmeId: number; bureauId: number; lines: readonly ReimbursementLine[]; paymentReference: string },
+  input: { batchId: number; programmeId: number; bureauId: number; lines: readonly ReimbursementLine[]; paymentReference: string; paidAt?: Date },
 ): Promise<PostedTransaction> {
   assertId(input.batchId, "batchId");
   assertLines(input.lines);
@@ -566,6 +578,7 @@ export async function postReimbursementPaid(
       ],
       links: { programmeId: input.programmeId, reimbursementBatchId: input.batchId },
       memo: `paid: ${input.paymentReference}`,
+      effectiveAt: input.paidAt,
     });
   });
 }

@@ -338,6 +338,8 @@ export interface ReverseTransactionInput {
   /** Added to the original's links (e.g. the refund's Stripe event). */
   links?: Pick<TransactionLinks, "stripeEventId" | "contractId">;
   memo?: string | null;
+  /** When the correction took effect (a refund: when the money went back); default now. */
+  effectiveAt?: Date;
 }
 
 /**
@@ -372,6 +374,7 @@ export async function reverseTransaction(db: Kysely<DB>, input: ReverseTransacti
         ...(input.links?.contractId !== undefined ? { contractId: input.links.contractId } : {}),
       },
       memo: input.memo ?? `reversal of ${original.kind} ${original.id}`,
+      effectiveAt: input.effectiveAt,
     },
     original.id,
   );

@@ -170,7 +170,7 @@ export async function recordPayout(
         .values({ institution_id: input.institutionId, amount_fen: amountFen, bank_reference: reference, note, paid_by: actor.userId, paid_at: now })
         .returning("id")
         .executeTakeFirstOrThrow();
-      await payOutInstitution(trx, { payoutId: payout.id, institutionId: input.institutionId, amountFen, reference });
+      await payOutInstitution(trx, { payoutId: payout.id, institutionId: input.institutionId, amountFen, reference, paidAt: now });
       await trx
         .insertInto("audit_log")
         .values({

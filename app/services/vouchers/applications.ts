@@ -169,6 +169,7 @@ export async function approveApplication(
         bureauId: app.bureau_id,
         enterpriseId: app.enterprise_id,
         amountFen: app.voucher_amount_fen,
+        issuedAt: now,
       });
       await trx
         .insertInto("audit_log")

@@ -64,7 +64,12 @@ async function isBureau(db: Kysely<DB>, organisationId: number): Promise<boolean
  * Creates a voucher programme and appropriates its whole budget in the ledger (programme fund → budget), in one
  * transaction. Bad input comes back as field errors; nothing is written.
  */
-export async function createProgramme(db: Kysely<DB>, actor: Actor, input: ProgrammeInput): Promise<CreateProgrammeResult> {
+export async function createProgramme(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: ProgrammeInput,
+  now: Date = new Date(),
+): Promise<CreateProgrammeResult> {
   const parsed = programmeSchema.safeParse(input);
   if (!parsed.success) return { ok: false, fieldErrors: fieldErrorsFrom<ProgrammeField>(parsed.error) };
   if (!(await isBureau(db, actor.organisationId))) return { ok: false, fieldErrors: {}, formError: { key: "vouchers.error.bureauOnly" } };
@@ -85,10 +90,11 @@ export async function createProgramme(db: Kysely<DB>, actor: Actor, input: Progr
           valid_to: v.validTo,
           qualifying_modes: [...new Set(v.qualifyingModes)],
           created_by: actor.userId,
+          created_at: now,
         })
         .returning("id")
         .executeTakeFirstOrThrow();
-      await postProgrammeFunding(trx, { programmeId: id, bureauId: actor.organisationId, amountFen: v.totalBudget });
+      await postProgrammeFunding(trx, { programmeId: id, bureauId: actor.organisationId, amountFen: v.totalBudget, at: now });
       await trx
         .insertInto("audit_log")
         .values({

@@ -218,7 +218,7 @@ export async function createReimbursementBatch(
       .insertInto("reimbursement_batch_lines")
       .values(lines.map((l) => ({ batch_id: batch.id, institution_id: l.institutionId, amount_fen: l.amountFen })))
       .execute();
-    await postReimbursementBatch(trx, { batchId: batch.id, programmeId, lines });
+    await postReimbursementBatch(trx, { batchId: batch.id, programmeId, lines, at: now });
     await trx
       .insertInto("audit_log")
       .values({
@@ -268,6 +268,7 @@ export async function markBatchPaid(
       bureauId: batch.bureau_id,
       lines: lines.map((l) => ({ institutionId: l.institution_id, amountFen: l.amount_fen })),
       paymentReference: reference.data,
+      paidAt: now,
     });
     await trx
       .updateTable("reimbursement_batches")

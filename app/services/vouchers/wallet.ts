@@ -136,7 +136,7 @@ export async function getWallet(
       ? [[], []]
       : await Promise.all([
           sql<{ voucher_id: number; order_id: number; amount: number; since: Date }>`
-            select a.voucher_id, t.order_id, (-sum(e.amount))::bigint as amount, min(t.created_at) as since
+            select a.voucher_id, t.order_id, (-sum(e.amount))::bigint as amount, min(t.effective_at) as since
               from ledger_entries e
               join ledger_transactions t on t.id = e.transaction_id
               join ledger_accounts a on a.id = e.account_id
@@ -145,14 +145,14 @@ export async function getWallet(
              order by since`.execute(db),
           sql<{
             id: number;
-            created_at: Date;
+            effective_at: Date;
             kind: LedgerTransactionKind;
             voucher_id: number;
             order_id: number | null;
             available: number;
             held: number;
           }>`
-            select t.id, t.created_at, t.kind, a.voucher_id, t.order_id,
+            select t.id, t.effective_at, t.kind, a.voucher_id, t.order_id,
                    coalesce(sum(-e.amount) filter (where a.purpose = 'voucher_available'), 0)::bigint as available,
                    coalesce(sum(-e.amount) filter (where a.purpose = 'voucher_held'), 0)::bigint as held
               from ledger_transactions t
@@ -160,7 +160,7 @@ export async function getWallet(
               join ledger_accounts a on a.id = e.account_id
              where a.voucher_id is not null and a.owner_organisation_id = ${enterpriseId}
              group by t.id, a.voucher_id
-             order by t.id desc
+             order by t.effective_at desc, t.id desc
              limit ${options.historyLimit ?? 100}`.execute(db),
         ]).then(([h, m]) => [h.rows, m.rows] as const);
 
@@ -218,7 +218,7 @@ export async function getWallet(
     })),
     history: history.map((m) => ({
       transactionId: m.id,
-      at: m.created_at,
+      at: m.effective_at,
       kind: m.kind,
       voucherId: m.voucher_id,
       serial: serials.get(m.voucher_id) ?? "",
