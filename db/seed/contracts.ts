@@ -4,7 +4,7 @@ import { regionLabel, voidContract } from "../../app/services/contracts/registry
 import { FIELD_CODES, type ContractSource, type ContractType, type FieldCode, type NewContract, type SellerType } from "../schema";
 import { chunk } from "./batches";
 import type { Rng } from "./random";
-import type { SeedStep } from "./types";
+import { DAY, type SeedStep } from "./types";
 
 // Registered technology contracts (技术合同登记) for three full years and this year to date, so the turnover
 // dashboard tells a story on first start: volume grows about 11–13% a year, value a little faster as transfers and
@@ -288,10 +288,13 @@ export const contractsStep: SeedStep = {
       }
     });
     // A handful of registrations were voided (duplicates, rescinded contracts), as happens in any registry.
-    const { rows: registered } = await sql<{ id: number }>`select id from contracts order by id`.execute(db);
+    const { rows: registered } = await sql<{ id: number; registered_at: Date }>`select id, registered_at from contracts order by id`.execute(db);
     const voids = rng.sample(registered, Math.round(registered.length * 0.006));
     const reasons = ["重复登记", "合同双方协商解除", "经核查不属于技术合同", "合同金额登记错误，已重新登记"];
-    for (const { id } of voids) await voidContract(db, { contractId: id, reason: rng.pick(reasons), actorUserId: registrar });
+    for (const { id, registered_at } of voids) {
+      const at = new Date(Math.min(now.getTime(), registered_at.getTime() + rng.int(1, 30) * DAY));
+      await voidContract(db, { contractId: id, reason: rng.pick(reasons), actorUserId: registrar, at });
+    }
     return { contracts: rows.length, voidedContracts: voids.length };
   },
 };

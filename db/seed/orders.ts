@@ -20,7 +20,7 @@ import { recordPayout } from "../../app/services/payouts";
 import { chinaDate } from "../../app/services/vouchers/validation";
 import type { DB, TransferMode } from "../schema";
 import type { Rng } from "./random";
-import type { SeedContext, SeedStep } from "./types";
+import { DAY, type SeedContext, type SeedStep } from "./types";
 
 // Trade history for the demo: an innovation-voucher programme (unless an earlier step made one), vouchers issued to
 // enterprises that applied, and a few hundred completed purchases paid by voucher + card or bank transfer — all made
@@ -30,7 +30,6 @@ import type { SeedContext, SeedStep } from "./types";
 // a revoked voucher with its related-party record, a suspected related pair, a half-reviewed spot check, and open
 // inquiries with quotes.
 
-const DAY = 86_400_000;
 /** How far back the trade history reaches. */
 const HISTORY_DAYS = 200;
 const COMPLETED = 300;

@@ -6,7 +6,10 @@ import { COMPANY_FORMS, DEMO_ENTERPRISE, DISTRICTS, INDUSTRIES, TRADE_NAMES } fr
 import { INSTITUTIONS } from "./data/institutions";
 import { apportion } from "./build-results";
 import type { Rng } from "./random";
-import type { SeedStep } from "./types";
+import { DAY, type SeedStep } from "./types";
+
+/** The newest organisation joined this many days before the seed's reference time; its users after that. */
+export const ORGANISATIONS_JOINED_DAYS_AGO = 800;
 
 /** Enterprises besides the demo one; ≥ 200 across Luoyang's districts and counties. */
 export const ENTERPRISE_COUNT = 240;
@@ -48,7 +51,7 @@ export function buildEnterprises(rng: Rng, count: number): EnterpriseSpec[] {
 /** The bureau, the operator, the institutions (in INSTITUTIONS order), the demo enterprise, then the enterprises. */
 export const organisationsStep: SeedStep = {
   name: "organisations",
-  async run({ db, rng, refs, progress }) {
+  async run({ db, rng, now, refs, progress }) {
     const codes = new Set<string>();
     const enterprises = buildEnterprises(rng, ENTERPRISE_COUNT);
     const rows: NewOrganisation[] = [
@@ -71,6 +74,8 @@ export const organisationsStep: SeedStep = {
       })),
     ];
 
+    // On the market since before the oldest seeded listing (spread without the rng, so the rest of the seed stays as it was).
+    rows.forEach((row, i) => (row.created_at = new Date(now.getTime() - (ORGANISATIONS_JOINED_DAYS_AGO + ((i * 37) % 400)) * DAY)));
     const ids: number[] = [];
     progress(0, rows.length);
     await db.transaction().execute(async (trx) => {

@@ -1,6 +1,4 @@
-import type { SeedStep } from "./types";
-
-const DAY = 86_400_000;
+import { DAY, type SeedStep } from "./types";
 
 /** Branches of the banks institutions in Luoyang bank with. */
 const BRANCHES = [

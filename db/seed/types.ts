@@ -2,6 +2,9 @@ import type { Kysely } from "kysely";
 import type { DB, OrganisationKind } from "../schema";
 import type { Rng } from "./random";
 
+/** A day in milliseconds, for dating the seeded history. */
+export const DAY = 86_400_000;
+
 /** One demo account per role; all share DEMO_PASSWORD. */
 export interface DemoLogin {
   role: OrganisationKind;

@@ -4,8 +4,8 @@ import { chunk } from "./batches";
 import { DEMO_ENTERPRISE } from "./data/enterprises";
 import { DEMO_INSTITUTION, INSTITUTIONS } from "./data/institutions";
 import { chineseNames } from "./data/people";
-import { BUREAU, OPERATOR } from "./organisations";
-import type { DemoLogin, SeedStep } from "./types";
+import { BUREAU, OPERATOR, ORGANISATIONS_JOINED_DAYS_AGO } from "./organisations";
+import { DAY, type DemoLogin, type SeedStep } from "./types";
 
 /** The one password of every seeded account (≥ 10 characters, as sign-up requires). */
 export const DEMO_PASSWORD = "demo12345!";
@@ -26,7 +26,7 @@ const ENTERPRISE_USER_SHARE = 0.4;
  */
 export const usersStep: SeedStep = {
   name: "users",
-  async run({ db, rng, refs, passwordHash, progress }) {
+  async run({ db, rng, now, refs, passwordHash, progress }) {
     const demoInstitutionIndex = INSTITUTIONS.findIndex((i) => i.name === DEMO_INSTITUTION);
     const demoOrganisation: Record<OrganisationKind, { id: number; name: string }> = {
       enterprise: { id: refs.enterpriseIds[0], name: DEMO_ENTERPRISE.name },
@@ -59,6 +59,7 @@ export const usersStep: SeedStep = {
       });
     });
 
+    rows.forEach((row, i) => (row.created_at = new Date(now.getTime() - (ORGANISATIONS_JOINED_DAYS_AGO - 1 - (i % 30)) * DAY)));
     progress(0, rows.length);
     const ids: number[] = [];
     await db.transaction().execute(async (trx) => {

@@ -117,6 +117,8 @@ describeEachEngine("ledger flows", (db) => {
       .where("kind", "in", ["reversal", "voucher_release"])
       .execute();
     expect(refundPostings.map((t) => t.effective_at.toISOString())).toEqual([at(5).toISOString(), at(5).toISOString(), at(5).toISOString()]);
+    const contract = await db().selectFrom("contracts").select(["status", "voided_at"]).where("order_id", "=", refunded.orderId).executeTakeFirstOrThrow();
+    expect(contract).toEqual({ status: "voided", voided_at: at(5) });
     await expectLedgerOk();
   });
 

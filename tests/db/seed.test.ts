@@ -186,6 +186,23 @@ describeEachEngine("demo seed", (db) => {
     expect(enterpriseUsers.n).toBeGreaterThanOrEqual(50);
   });
 
+  it("dates nothing after its reference time, except what is meant to lie ahead (expiries, deadlines)", async () => {
+    const columns = await sql<{ table_name: string; column_name: string }>`
+      select table_name, column_name from information_schema.columns
+       where table_schema = current_schema() and data_type = 'timestamp with time zone'
+       order by table_name, column_name`.execute(db());
+    const ahead = ["orders.expires_at", "result_reservations.expires_at", "vouchers.expires_at"];
+    // When the market wrote it down, not when it happened: the seed's own run (decision 0020).
+    const recorded = ["audit_log.created_at", "ledger_accounts.created_at", "ledger_transactions.created_at", "search_outbox.available_at", "search_outbox.changed_at"];
+    const later: string[] = [];
+    for (const { table_name, column_name } of columns.rows) {
+      if ([...ahead, ...recorded].includes(`${table_name}.${column_name}`)) continue;
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)} where ${sql.ref(column_name)} > ${NOW}`.execute(db());
+      if (rows[0].n > 0) later.push(`${table_name}.${column_name}: ${rows[0].n}`);
+    }
+    expect(later).toEqual([]);
+  });
+
   it("has a trade history on a ledger that checks clean: voucher + card and voucher + bank sales, refunds, open transfers, payouts", async () => {
     const { counts } = summary;
     expect(counts.completedOrders).toBeGreaterThanOrEqual(250);

@@ -221,9 +221,9 @@ export async function relistAfterRefund(trx: Kysely<DB>, order: Order, actorUser
 }
 
 /** Voids the order's contract as part of a refund (no-op when it is voided already). */
-export async function voidOrderContract(trx: Kysely<DB>, order: Order, reason: string, actorUserId: number | null): Promise<void> {
+export async function voidOrderContract(trx: Kysely<DB>, order: Order, reason: string, actorUserId: number | null, at: Date): Promise<void> {
   if (order.contract_id === null) return;
   const contract = await trx.selectFrom("contracts").select("status").where("id", "=", order.contract_id).executeTakeFirst();
   if (!contract || contract.status === "voided") return;
-  await voidContract(trx, { contractId: order.contract_id, reason, actorUserId });
+  await voidContract(trx, { contractId: order.contract_id, reason, actorUserId, at });
 }

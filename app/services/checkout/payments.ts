@@ -237,7 +237,7 @@ export async function refundOrder(
         throw new CheckoutError("conflict", "checkout.error.notRefundable", { status: order.status }, "orderId");
       }
       // Contract (rollups) before the ledger (platform accounts): the same lock order as completion.
-      await voidOrderContract(trx, order, `退款：${reason}`, input.actorUserId ?? null);
+      await voidOrderContract(trx, order, `退款：${reason}`, input.actorUserId ?? null, now);
       if (order.exclusive) await relistAfterRefund(trx, order, input.actorUserId ?? null, now);
       await refundOrderLedger(trx, {
         orderId: order.id,

@@ -202,7 +202,7 @@ export async function registerContract(db: Executor, input: RegisterContractInpu
  */
 export async function voidContract(
   db: Executor,
-  input: { contractId: number; reason: string; actorUserId: number | null },
+  input: { contractId: number; reason: string; actorUserId: number | null; at?: Date },
 ): Promise<Contract> {
   const reason = input.reason.trim();
   if (reason === "") throw new VoidRejectedError("reasonRequired");
@@ -213,7 +213,7 @@ export async function voidContract(
     if (current.status === "voided") throw new VoidRejectedError("alreadyVoided");
     const voided = await trx
       .updateTable("contracts")
-      .set({ status: "voided", void_reason: reason, voided_by: input.actorUserId, voided_at: sql<Date>`now()` })
+      .set({ status: "voided", void_reason: reason, voided_by: input.actorUserId, voided_at: input.at ?? sql<Date>`now()` })
       .where("id", "=", input.contractId)
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -60,6 +60,7 @@ export async function applyForVoucher(
         purpose: v.purpose,
         contact_name: v.contactName,
         contact_phone: v.contactPhone,
+        created_at: now,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
