@@ -16,6 +16,7 @@ export function PayoutHistory({ payouts, empty, showRecordedBy = false }: { payo
         <p className="empty">{empty}</p>
       ) : (
         <DataTable
+          stackOnPhone
           rows={payouts}
           rowKey={(p) => p.id}
           columns={[

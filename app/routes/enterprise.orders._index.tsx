@@ -12,7 +12,6 @@ import { useLocale, useT } from "~/i18n/context";
 import { CheckoutError, listInquiries, listOrders, orderListParams, ORDERS_PAGE_SIZE, withdrawInquiry } from "~/services/checkout";
 import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
-import { ScrollArea } from "~/components/scroll-area";
 
 export const meta: MetaFunction = ({ matches }) => {
   const t = metaTranslator(matches);
@@ -80,6 +79,7 @@ export default function EnterpriseOrders() {
         <p className="empty">{t("checkout.orders.none")}</p>
       ) : (
         <DataTable
+          stackOnPhone
           className="orders-table"
           rows={orders.rows}
           rowKey={(o) => o.id}
@@ -135,87 +135,90 @@ export default function EnterpriseOrders() {
         {inquiries.length === 0 ? (
           <p className="muted">{t("checkout.inquiry.noneMine")}</p>
         ) : (
-          <ScrollArea>
-            <table className="data orders-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t("checkout.col.result")}</th>
-                  <th scope="col">{t("checkout.col.mode")}</th>
-                  <th scope="col">{t("checkout.col.status")}</th>
-                  <th scope="col">{t("checkout.inquiry.quote")}</th>
-                  <th scope="col">
-                    <span className="sr-only">{t("checkout.col.actions")}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {inquiries.map((i) => (
-                  <tr key={i.id}>
-                    <td className="title-cell">
-                      <Link to={`/results/${i.resultId}`}>{i.resultTitle}</Link>
+          <DataTable
+            stackOnPhone
+            className="orders-table"
+            rows={inquiries}
+            rowKey={(i) => i.id}
+            columns={[
+              {
+                header: t("checkout.col.result"),
+                className: "title-cell",
+                cell: (i) => (
+                  <>
+                    <Link to={`/results/${i.resultId}`}>{i.resultTitle}</Link>
+                    <br />
+                    <small className="muted">
+                      {i.institution} · {formatDay(i.createdAt, locale)}
+                    </small>
+                  </>
+                ),
+              },
+              { header: t("checkout.col.mode"), className: "nowrap", cell: (i) => t(`mode.${i.mode}`) },
+              {
+                header: t("checkout.col.status"),
+                cell: (i) => (
+                  <>
+                    <span className={`status status--${i.status}`}>{t(`checkout.inquiryStatus.${i.status}`)}</span>
+                    {i.declineReason ? (
+                      <>
+                        <br />
+                        <small className="muted">{i.declineReason}</small>
+                      </>
+                    ) : null}
+                  </>
+                ),
+              },
+              {
+                header: t("checkout.inquiry.quote"),
+                cell: (i) =>
+                  i.quote ? (
+                    <>
+                      <strong>{formatFen(i.quote.priceFen, locale)}</strong>
                       <br />
                       <small className="muted">
-                        {i.institution} · {formatDay(i.createdAt, locale)}
+                        {i.quote.acceptable
+                          ? t("checkout.inquiry.validUntil", { date: formatDay(i.quote.validUntil, locale) })
+                          : t(`checkout.quoteStatus.${i.quote.status === "offered" ? "lapsed" : i.quote.status}`)}
                       </small>
-                    </td>
-                    <td className="nowrap">{t(`mode.${i.mode}`)}</td>
-                    <td>
-                      <span className={`status status--${i.status}`}>{t(`checkout.inquiryStatus.${i.status}`)}</span>
-                      {i.declineReason ? (
+                      {i.quote.note ? (
                         <>
                           <br />
-                          <small className="muted">{i.declineReason}</small>
+                          <small>{i.quote.note}</small>
                         </>
                       ) : null}
-                    </td>
-                    <td>
-                      {i.quote ? (
-                        <>
-                          <strong>{formatFen(i.quote.priceFen, locale)}</strong>
-                          <br />
-                          <small className="muted">
-                            {i.quote.acceptable
-                              ? t("checkout.inquiry.validUntil", { date: formatDay(i.quote.validUntil, locale) })
-                              : t(`checkout.quoteStatus.${i.quote.status === "offered" ? "lapsed" : i.quote.status}`)}
-                          </small>
-                          {i.quote.note ? (
-                            <>
-                              <br />
-                              <small>{i.quote.note}</small>
-                            </>
-                          ) : null}
-                        </>
-                      ) : (
-                        <span className="muted">{t("checkout.inquiry.awaitingQuote")}</span>
-                      )}
-                    </td>
-                    <td>
-                      <div className="table-actions">
-                        {i.orderId ? (
-                          <Link className="button button--ghost" to={`/enterprise/orders/${i.orderId}`}>
-                            {t("checkout.inquiry.toOrder")}
-                          </Link>
-                        ) : i.quote?.acceptable ? (
-                          <Link className="button" to={`/checkout/${i.resultId}?mode=${i.mode}&quote=${i.quote.id}`}>
-                            {t("checkout.inquiry.accept")}
-                          </Link>
-                        ) : null}
-                        {(i.status === "open" || i.status === "quoted") && !i.orderId ? (
-                          <Form method="post">
-                            <input type="hidden" name="intent" value="withdrawInquiry" />
-                            <input type="hidden" name="inquiryId" value={i.id} />
-                            <button type="submit" className="link-button">
-                              {t("checkout.inquiry.withdraw")}
-                            </button>
-                          </Form>
-                        ) : null}
-                      </div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollArea>
+                    </>
+                  ) : (
+                    <span className="muted">{t("checkout.inquiry.awaitingQuote")}</span>
+                  ),
+              },
+              {
+                header: <span className="sr-only">{t("checkout.col.actions")}</span>,
+                cell: (i) => (
+                  <div className="table-actions">
+                    {i.orderId ? (
+                      <Link className="button button--ghost" to={`/enterprise/orders/${i.orderId}`}>
+                        {t("checkout.inquiry.toOrder")}
+                      </Link>
+                    ) : i.quote?.acceptable ? (
+                      <Link className="button" to={`/checkout/${i.resultId}?mode=${i.mode}&quote=${i.quote.id}`}>
+                        {t("checkout.inquiry.accept")}
+                      </Link>
+                    ) : null}
+                    {(i.status === "open" || i.status === "quoted") && !i.orderId ? (
+                      <Form method="post">
+                        <input type="hidden" name="intent" value="withdrawInquiry" />
+                        <input type="hidden" name="inquiryId" value={i.id} />
+                        <button type="submit" className="link-button">
+                          {t("checkout.inquiry.withdraw")}
+                        </button>
+                      </Form>
+                    ) : null}
+                  </div>
+                ),
+              },
+            ]}
+          />
         )}
       </section>
     </div>

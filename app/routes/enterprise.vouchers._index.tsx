@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import "~/styles/vouchers.css";
 import { ErrorSummary, TextAreaField, TextField } from "~/components/form";
@@ -16,12 +16,12 @@ import {
   type ApplicationField,
 } from "~/services/vouchers";
 import { APPLICATION_FIELDS } from "~/services/vouchers/form-fields";
+import { orderNo } from "~/services/checkout/rules";
 import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
 import { ApplicationStatus } from "~/components/vouchers";
 import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
-import { ScrollArea } from "~/components/scroll-area";
 
 export const meta: MetaFunction = ({ matches }) => {
   const t = metaTranslator(matches);
@@ -125,74 +125,67 @@ export default function VoucherWallet() {
         {wallet.vouchers.length === 0 ? (
           <p className="empty">{t("vouchers.wallet.none")}</p>
         ) : (
-          <ScrollArea>
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">{t("vouchers.col.serial")}</th>
-                  <th scope="col">{t("vouchers.col.programme")}</th>
-                  <th scope="col" className="num">
-                    {t("vouchers.col.amount")}
-                  </th>
-                  <th scope="col" className="num">
-                    {t("vouchers.col.available")}
-                  </th>
-                  <th scope="col" className="num">
-                    {t("vouchers.col.held")}
-                  </th>
-                  <th scope="col" className="num">
-                    {t("vouchers.col.redeemed")}
-                  </th>
-                  <th scope="col">{t("vouchers.col.expiresAt")}</th>
-                  <th scope="col">{t("vouchers.col.state")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {wallet.vouchers.map((v) => (
-                  <tr key={v.voucherId}>
-                    <td className="mono nowrap">{v.serial}</td>
-                    <td className="name-cell">
-                      {v.programmeName}
-                      <br />
-                      <small className="kpi__label">{t("vouchers.coverage", { percent: percent(v.coverageBps) })}</small>
-                    </td>
-                    <td className="num">{formatFen(v.amountFen, locale)}</td>
-                    <td className="num">{formatFen(v.availableFen, locale)}</td>
-                    <td className="num">{formatFen(v.heldFen, locale)}</td>
-                    <td className="num">{formatFen(v.redeemedFen, locale)}</td>
-                    <td>
-                      {formatDay(v.lastValidDay, locale)}
-                      {v.expiresSoon ? (
-                        <>
-                          {" "}
-                          <span className="tag">{t("vouchers.state.expiresSoon")}</span>
-                        </>
-                      ) : null}
-                    </td>
-                    <td>
-                      <span className={v.state === "active" ? "tag tag--voucher" : "tag"}>{t(`vouchers.state.${v.state}`)}</span>
-                      {v.revocationReason ? (
-                        <>
-                          <br />
-                          <small className="kpi__label">{t("vouchers.wallet.revokedBecause", { reason: v.revocationReason })}</small>
-                        </>
-                      ) : null}
-                      {v.returnedFen > 0 ? (
-                        <>
-                          <br />
-                          <small className="kpi__label">
-                            {t(v.state === "revoked" ? "vouchers.wallet.returnedRevoked" : "vouchers.wallet.returned", {
-                              amount: formatFen(v.returnedFen, locale),
-                            })}
-                          </small>
-                        </>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollArea>
+          <DataTable
+            stackOnPhone
+            rows={wallet.vouchers}
+            rowKey={(v) => v.voucherId}
+            columns={[
+              { header: t("vouchers.col.serial"), className: "mono nowrap", cell: (v) => v.serial },
+              {
+                header: t("vouchers.col.programme"),
+                className: "name-cell",
+                cell: (v) => (
+                  <>
+                    {v.programmeName}
+                    <br />
+                    <small className="kpi__label">{t("vouchers.coverage", { percent: percent(v.coverageBps) })}</small>
+                  </>
+                ),
+              },
+              { header: t("vouchers.col.amount"), numeric: true, cell: (v) => formatFen(v.amountFen, locale) },
+              { header: t("vouchers.col.available"), numeric: true, cell: (v) => formatFen(v.availableFen, locale) },
+              { header: t("vouchers.col.held"), numeric: true, cell: (v) => formatFen(v.heldFen, locale) },
+              { header: t("vouchers.col.redeemed"), numeric: true, cell: (v) => formatFen(v.redeemedFen, locale) },
+              {
+                header: t("vouchers.col.expiresAt"),
+                cell: (v) => (
+                  <>
+                    {formatDay(v.lastValidDay, locale)}
+                    {v.expiresSoon ? (
+                      <>
+                        {" "}
+                        <span className="tag">{t("vouchers.state.expiresSoon")}</span>
+                      </>
+                    ) : null}
+                  </>
+                ),
+              },
+              {
+                header: t("vouchers.col.state"),
+                cell: (v) => (
+                  <>
+                    <span className={v.state === "active" ? "tag tag--voucher" : "tag"}>{t(`vouchers.state.${v.state}`)}</span>
+                    {v.revocationReason ? (
+                      <>
+                        <br />
+                        <small className="kpi__label">{t("vouchers.wallet.revokedBecause", { reason: v.revocationReason })}</small>
+                      </>
+                    ) : null}
+                    {v.returnedFen > 0 ? (
+                      <>
+                        <br />
+                        <small className="kpi__label">
+                          {t(v.state === "revoked" ? "vouchers.wallet.returnedRevoked" : "vouchers.wallet.returned", {
+                            amount: formatFen(v.returnedFen, locale),
+                          })}
+                        </small>
+                      </>
+                    ) : null}
+                  </>
+                ),
+              },
+            ]}
+          />
         )}
       </section>
 
@@ -222,30 +215,17 @@ export default function VoucherWallet() {
       {wallet.holds.length > 0 ? (
         <section className="panel panel--spaced" aria-labelledby="holds">
           <h2 id="holds">{t("vouchers.wallet.holds")}</h2>
-          <ScrollArea>
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">{t("vouchers.col.serial")}</th>
-                  <th scope="col">{t("vouchers.col.order")}</th>
-                  <th scope="col" className="num">
-                    {t("vouchers.col.held")}
-                  </th>
-                  <th scope="col">{t("vouchers.col.since")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {wallet.holds.map((h) => (
-                  <tr key={`${h.voucherId}-${h.orderId}`}>
-                    <td className="mono nowrap">{h.serial}</td>
-                    <td>#{h.orderId}</td>
-                    <td className="num">{formatFen(h.amountFen, locale)}</td>
-                    <td className="nowrap">{formatDate(h.since, locale)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollArea>
+          <DataTable
+            stackOnPhone
+            rows={wallet.holds}
+            rowKey={(h) => `${h.voucherId}-${h.orderId}`}
+            columns={[
+              { header: t("vouchers.col.serial"), className: "mono nowrap", cell: (h) => h.serial },
+              { header: t("vouchers.col.order"), cell: (h) => <OrderLink orderId={h.orderId} /> },
+              { header: t("vouchers.col.held"), numeric: true, cell: (h) => formatFen(h.amountFen, locale) },
+              { header: t("vouchers.col.since"), className: "nowrap", cell: (h) => formatDate(h.since, locale) },
+            ]}
+          />
         </section>
       ) : null}
 
@@ -354,6 +334,7 @@ export default function VoucherWallet() {
         <section className="panel panel--spaced" aria-labelledby="applications">
           <h2 id="applications">{t("vouchers.apply.mine")}</h2>
           <DataTable
+            stackOnPhone
             rows={applications}
             rowKey={(a) => a.id}
             columns={[
@@ -378,13 +359,14 @@ export default function VoucherWallet() {
         <section className="panel panel--spaced" aria-labelledby="history">
           <h2 id="history">{t("vouchers.wallet.history")}</h2>
           <DataTable
+            stackOnPhone
             rows={wallet.history}
             rowKey={(m) => `${m.transactionId}-${m.voucherId}`}
             columns={[
               { header: t("vouchers.col.time"), className: "nowrap", cell: (m) => formatDate(m.at, locale) },
               { header: t("vouchers.col.serial"), className: "mono nowrap", cell: (m) => m.serial },
               { header: t("vouchers.col.movement"), className: "nowrap", cell: (m) => t(`vouchers.movement.${m.kind}`) },
-              { header: t("vouchers.col.order"), cell: (m) => (m.orderId ? `#${m.orderId}` : "") },
+              { header: t("vouchers.col.order"), cell: (m) => (m.orderId ? <OrderLink orderId={m.orderId} /> : "") },
               { header: t("vouchers.col.available"), numeric: true, cell: (m) => signedFen(m.availableDeltaFen, locale) },
               { header: t("vouchers.col.held"), numeric: true, cell: (m) => signedFen(m.heldDeltaFen, locale) },
             ]}
@@ -392,5 +374,14 @@ export default function VoucherWallet() {
         </section>
       ) : null}
     </div>
+  );
+}
+
+/** An order the wallet mentions, by the number the order list shows, linked to its page (the buyer's own). */
+function OrderLink({ orderId }: { orderId: number }) {
+  return (
+    <Link className="mono" to={`/enterprise/orders/${orderId}`}>
+      {orderNo(orderId)}
+    </Link>
   );
 }

@@ -12,7 +12,7 @@ import { listInquiries } from "~/services/checkout";
 import { requireUser } from "~/session.server";
 import { INQUIRY_STATUSES, type InquiryStatus } from "../../db/schema";
 import { StatusTabs } from "~/components/status-tabs";
-import { ScrollArea } from "~/components/scroll-area";
+import { DataTable } from "~/components/data-table";
 
 // The institution's inquiries (询价): open ones first, each answered with a quote or declined on its own page.
 
@@ -48,46 +48,35 @@ export default function InstitutionInquiries() {
       {rows.length === 0 ? (
         <p className="empty">{t("checkout.inquiry.noneReceived")}</p>
       ) : (
-        <ScrollArea>
-          <table className="data orders-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("checkout.col.result")}</th>
-                <th scope="col">{t("checkout.col.mode")}</th>
-                <th scope="col">{t("checkout.col.buyer")}</th>
-                <th scope="col">{t("checkout.col.status")}</th>
-                <th scope="col">{t("checkout.inquiry.quote")}</th>
-                <th scope="col">{t("checkout.col.updatedAt")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((i) => (
-                <tr key={i.id}>
-                  <td className="title-cell">
-                    <Link to={`/institution/inquiries/${i.id}`}>{i.resultTitle}</Link>
-                  </td>
-                  <td className="nowrap">{t(`mode.${i.mode}`)}</td>
-                  <td>{i.enterprise}</td>
-                  <td>
-                    <span className={`status status--${i.status}`}>{t(`checkout.inquiryStatus.${i.status}`)}</span>
-                  </td>
-                  <td>
-                    {i.quote ? (
-                      <>
-                        {formatFen(i.quote.priceFen, locale)}
-                        <br />
-                        <small className="muted">{t("checkout.inquiry.validUntil", { date: formatDay(i.quote.validUntil, locale) })}</small>
-                      </>
-                    ) : (
-                      "—"
-                    )}
-                  </td>
-                  <td className="nowrap">{formatWhen(i.updatedAt, locale)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </ScrollArea>
+        <DataTable
+          stackOnPhone
+          className="orders-table"
+          rows={rows}
+          rowKey={(i) => i.id}
+          columns={[
+            { header: t("checkout.col.result"), className: "title-cell", cell: (i) => <Link to={`/institution/inquiries/${i.id}`}>{i.resultTitle}</Link> },
+            { header: t("checkout.col.mode"), className: "nowrap", cell: (i) => t(`mode.${i.mode}`) },
+            { header: t("checkout.col.buyer"), cell: (i) => i.enterprise },
+            {
+              header: t("checkout.col.status"),
+              cell: (i) => <span className={`status status--${i.status}`}>{t(`checkout.inquiryStatus.${i.status}`)}</span>,
+            },
+            {
+              header: t("checkout.inquiry.quote"),
+              cell: (i) =>
+                i.quote ? (
+                  <>
+                    {formatFen(i.quote.priceFen, locale)}
+                    <br />
+                    <small className="muted">{t("checkout.inquiry.validUntil", { date: formatDay(i.quote.validUntil, locale) })}</small>
+                  </>
+                ) : (
+                  "—"
+                ),
+            },
+            { header: t("checkout.col.updatedAt"), className: "nowrap", cell: (i) => formatWhen(i.updatedAt, locale) },
+          ]}
+        />
       )}
     </div>
   );

@@ -73,6 +73,7 @@ export default function InstitutionOrders() {
         <p className="empty">{t("checkout.orders.noSales")}</p>
       ) : (
         <DataTable
+          stackOnPhone
           className="orders-table"
           rows={orders.rows}
           rowKey={(o) => o.id}

@@ -98,6 +98,7 @@ export default function InstitutionSettlement() {
         ) : (
           <>
             <DataTable
+              stackOnPhone
               rows={reimbursement.programmes}
               rowKey={(p) => p.programmeId}
               columns={[
@@ -120,6 +121,7 @@ export default function InstitutionSettlement() {
             />
             {reimbursement.batches.length > 0 ? (
               <DataTable
+                stackOnPhone
                 rows={reimbursement.batches}
                 rowKey={(b) => b.reference}
                 columns={[
