@@ -3,6 +3,7 @@ import { DataTable } from "~/components/data-table";
 import { hasMessage, type Locale } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { AUDIT_AREAS } from "~/services/audit/areas";
+import { DateRangeFields } from "./date-range-fields";
 
 /** An audit entry as a loader sends it. */
 export interface AuditRow {
@@ -102,14 +103,7 @@ export function AuditLog({
           <label htmlFor="audit-subject">{t("audit.filter.subject")}</label>
           <input id="audit-subject" name="subject" inputMode="numeric" defaultValue={filters.subject ?? ""} maxLength={40} />
         </div>
-        <div className="field">
-          <label htmlFor="audit-from">{t("audit.filter.from")}</label>
-          <input id="audit-from" type="date" name="from" defaultValue={filters.from ?? ""} />
-        </div>
-        <div className="field">
-          <label htmlFor="audit-to">{t("audit.filter.to")}</label>
-          <input id="audit-to" type="date" name="to" defaultValue={filters.to ?? ""} />
-        </div>
+        <DateRangeFields idPrefix="audit" from={filters.from} to={filters.to} labels={{ from: t("audit.filter.from"), to: t("audit.filter.to") }} />
         <div className="filters__actions">
           <button type="submit" className="button">
             {t("audit.filter.submit")}

@@ -11,6 +11,7 @@ import { isIsoDate } from "~/services/contracts/calendar";
 import { listContracts } from "~/services/contracts/registry";
 import { requireUser } from "~/session.server";
 import { ScrollArea } from "~/components/scroll-area";
+import { DateRangeFields } from "~/components/date-range-fields";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
@@ -115,14 +116,7 @@ export default function ContractRegistry() {
           options={(["registered", "voided"] as const).map((v) => ({ value: v, label: t(`contracts.status.${v}`) }))}
         />
         <FilterSelect name="source" label={t("contracts.col.source")} value={filters.source} options={CONTRACT_SOURCES.map((v) => ({ value: v, label: t(`contracts.source.${v}`) }))} />
-        <div className="field">
-          <label htmlFor="filter-from">{t("contracts.filter.from")}</label>
-          <input id="filter-from" type="date" name="from" defaultValue={filters.from ?? ""} />
-        </div>
-        <div className="field">
-          <label htmlFor="filter-to">{t("contracts.filter.to")}</label>
-          <input id="filter-to" type="date" name="to" defaultValue={filters.to ?? ""} />
-        </div>
+        <DateRangeFields idPrefix="filter" from={filters.from} to={filters.to} labels={{ from: t("contracts.filter.from"), to: t("contracts.filter.to") }} />
         <div className="filters__actions">
           <button type="submit" className="button">
             {t("contracts.filter")}

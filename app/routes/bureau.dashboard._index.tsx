@@ -17,6 +17,7 @@ import { bureauSentence, periodLabel } from "~/services/stats/sentence";
 import { dashboard, type GroupRow, type SellerRow } from "~/services/stats/turnover";
 import { voucherPanel, type ProgrammeFigures, type VoucherFigures, type VoucherPanel } from "~/services/stats/vouchers";
 import { requireUser } from "~/session.server";
+import { DateRangeFields } from "~/components/date-range-fields";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: chartsStylesheet }];
 
@@ -149,14 +150,7 @@ export default function Dashboard() {
       />
 
       <Form method="get" className="range-form" aria-label={t("dashboard.range")}>
-        <div className="field">
-          <label htmlFor="range-from">{t("dashboard.from")}</label>
-          <input id="range-from" type="date" name="from" defaultValue={range.from} key={`from-${range.from}`} required />
-        </div>
-        <div className="field">
-          <label htmlFor="range-to">{t("dashboard.to")}</label>
-          <input id="range-to" type="date" name="to" defaultValue={range.to} key={`to-${range.to}`} required />
-        </div>
+        <DateRangeFields idPrefix="range" from={range.from} to={range.to} labels={{ from: t("dashboard.from"), to: t("dashboard.to") }} required />
         <button type="submit" className="button">
           {t("dashboard.apply")}
         </button>
