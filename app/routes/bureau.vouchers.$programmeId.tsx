@@ -7,6 +7,7 @@ import { formatFen, type Locale, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import {
   approveApplication,
+  approveApplications,
   getProgramme,
   listApplications,
   listIssuedVouchers,
@@ -88,6 +89,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const result = await approveApplication(db, actor, applicationId);
     if (!result.ok) return failed({ applicationId, error: result.formError ?? { key: "vouchers.error.generic" } });
     return redirect(`/bureau/vouchers/${id}?issued=${encodeURIComponent(result.voucher.serial)}`);
+  }
+  if (intent === "approveSelected") {
+    const approved = await approveApplications(db, actor, { programmeId: id, applicationIds: form.getAll("applicationIds") });
+    if (!approved.ok) return failed({ error: approved.formError ?? { key: "vouchers.error.generic" } });
+    const { issued, leftForBudget, refused } = approved.result;
+    const done = new URLSearchParams({ batchIssued: String(issued.length), batchLeft: String(leftForBudget.length), batchRefused: String(refused.length) });
+    return redirect(`/bureau/vouchers/${id}?${done.toString()}`);
   }
   if (intent === "reject") {
     const result = await rejectApplication(db, actor, { applicationId, note: form.get("note") });
@@ -182,6 +190,17 @@ export default function VoucherProgrammeDetail() {
           })}
         </p>
       ) : null}
+      {search.get("batchIssued") !== null ? (
+        <p className="notice" role="status">
+          {[
+            t("vouchers.review.batchDone", { count: Number(search.get("batchIssued") ?? 0) }),
+            Number(search.get("batchLeft") ?? 0) > 0 ? t("vouchers.review.batchLeft", { count: Number(search.get("batchLeft")) }) : "",
+            Number(search.get("batchRefused") ?? 0) > 0 ? t("vouchers.review.batchRefused", { count: Number(search.get("batchRefused")) }) : "",
+          ]
+            .filter(Boolean)
+            .join(" ")}
+        </p>
+      ) : null}
       {search.get("rejected") ? (
         <p className="notice" role="status">
           {t("vouchers.review.rejectedDone")}
@@ -211,108 +230,130 @@ export default function VoucherProgrammeDetail() {
         {pending.length === 0 ? (
           <p className="empty">{t("vouchers.review.none")}</p>
         ) : (
-          <ScrollArea>
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">{t("vouchers.col.enterprise")}</th>
-                  <th scope="col">{t("vouchers.field.purpose")}</th>
-                  <th scope="col">{t("vouchers.col.contact")}</th>
-                  <th scope="col" className="num">
-                    {t("vouchers.review.alreadyIssued")}
-                  </th>
-                  <th scope="col">{t("vouchers.col.appliedAt")}</th>
-                  <th scope="col">{t("vouchers.review.decision")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {pending.map((a) => {
-                  const failed = actionData?.applicationId === a.id;
-                  const noteId = `note-${a.id}`;
-                  return (
-                    <tr key={a.id}>
-                      <td>
-                        {a.enterpriseName}
-                        {a.enterpriseRevokedVouchers > 0 ? (
-                          <>
-                            <br />
-                            <small className="tag tag--alert">{t("vouchers.review.revokedBefore", { count: a.enterpriseRevokedVouchers })}</small>
-                          </>
-                        ) : null}
-                        {a.enterpriseIrregularFindings > 0 ? (
-                          <>
-                            <br />
-                            <small className="tag tag--alert">{t("vouchers.review.irregularBefore", { count: a.enterpriseIrregularFindings })}</small>
-                          </>
-                        ) : null}
-                        {a.enterpriseRelatedParties > 0 ? (
-                          <>
-                            <br />
-                            <small className="tag">{t("vouchers.review.relatedParties", { count: a.enterpriseRelatedParties })}</small>
-                          </>
-                        ) : null}
-                      </td>
-                      <td>{a.purpose}</td>
-                      <td>
-                        {a.contactName}
-                        <br />
-                        <small className="mono">{a.contactPhone}</small>
-                      </td>
-                      <td className="num">
-                        {formatFen(a.enterpriseIssuedFen, locale)}
-                        {a.enterpriseIssuedFen + p.voucherAmountFen > p.yearlyCapFen ? (
-                          <>
-                            <br />
-                            <small className="tag">{t("vouchers.review.aboveCap")}</small>
-                          </>
-                        ) : null}
-                      </td>
-                      <td>{formatDate(a.createdAt, locale)}</td>
-                      <td>
-                        {failed && actionData?.error ? (
-                          <p className="field__error" role="alert">
-                            {t(actionData.error.key, actionData.error.params)}
-                          </p>
-                        ) : null}
-                        <div className="voucher-actions">
-                          <Form method="post">
-                            <input type="hidden" name="intent" value="approve" />
-                            <input type="hidden" name="applicationId" value={a.id} />
-                            <button type="submit" className="button" disabled={busy || p.remainingBudgetFen < p.voucherAmountFen}>
-                              {t("vouchers.review.approve")}
-                            </button>
-                          </Form>
-                          <Form method="post" className="voucher-reject">
-                            <input type="hidden" name="intent" value="reject" />
-                            <input type="hidden" name="applicationId" value={a.id} />
-                            <label className="visually-hidden" htmlFor={noteId}>
-                              {t("vouchers.review.note")}
-                            </label>
-                            <input
-                              id={noteId}
-                              name="note"
-                              maxLength={200}
-                              placeholder={t("vouchers.review.note")}
-                              aria-invalid={failed && actionData?.noteError ? true : undefined}
-                              aria-describedby={failed && actionData?.noteError ? `${noteId}-error` : undefined}
-                            />
-                            <button type="submit" className="button button--ghost" disabled={busy}>
-                              {t("vouchers.review.reject")}
-                            </button>
-                            {failed && actionData?.noteError ? (
-                              <p id={`${noteId}-error`} className="field__error">
-                                {t(actionData.noteError)}
-                              </p>
-                            ) : null}
-                          </Form>
-                        </div>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </ScrollArea>
+          <>
+            <Form method="post" id="approve-selected" className="batch-approve">
+              <input type="hidden" name="intent" value="approveSelected" />
+              <button type="submit" className="button" disabled={busy || p.remainingBudgetFen < p.voucherAmountFen}>
+                {t("vouchers.review.approveSelected")}
+              </button>
+              <small className="field__hint">{t("vouchers.review.batchHint")}</small>
+            </Form>
+            <ScrollArea>
+              <table className="data">
+                <thead>
+                  <tr>
+                    <th scope="col">
+                      <input
+                        type="checkbox"
+                        aria-label={t("vouchers.review.selectAll")}
+                        onChange={(e) => {
+                          const checked = e.currentTarget.checked;
+                          document.querySelectorAll<HTMLInputElement>('input[name="applicationIds"][form="approve-selected"]').forEach((box) => (box.checked = checked));
+                        }}
+                      />
+                    </th>
+                    <th scope="col">{t("vouchers.col.enterprise")}</th>
+                    <th scope="col">{t("vouchers.field.purpose")}</th>
+                    <th scope="col">{t("vouchers.col.contact")}</th>
+                    <th scope="col" className="num">
+                      {t("vouchers.review.alreadyIssued")}
+                    </th>
+                    <th scope="col">{t("vouchers.col.appliedAt")}</th>
+                    <th scope="col">{t("vouchers.review.decision")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {pending.map((a) => {
+                    const failed = actionData?.applicationId === a.id;
+                    const noteId = `note-${a.id}`;
+                    return (
+                      <tr key={a.id}>
+                        <td>
+                          <input type="checkbox" name="applicationIds" value={a.id} form="approve-selected" aria-label={t("vouchers.review.select", { enterprise: a.enterpriseName })} />
+                        </td>
+                        <td>
+                          {a.enterpriseName}
+                          {a.enterpriseRevokedVouchers > 0 ? (
+                            <>
+                              <br />
+                              <small className="tag tag--alert">{t("vouchers.review.revokedBefore", { count: a.enterpriseRevokedVouchers })}</small>
+                            </>
+                          ) : null}
+                          {a.enterpriseIrregularFindings > 0 ? (
+                            <>
+                              <br />
+                              <small className="tag tag--alert">{t("vouchers.review.irregularBefore", { count: a.enterpriseIrregularFindings })}</small>
+                            </>
+                          ) : null}
+                          {a.enterpriseRelatedParties > 0 ? (
+                            <>
+                              <br />
+                              <small className="tag">{t("vouchers.review.relatedParties", { count: a.enterpriseRelatedParties })}</small>
+                            </>
+                          ) : null}
+                        </td>
+                        <td>{a.purpose}</td>
+                        <td>
+                          {a.contactName}
+                          <br />
+                          <small className="mono">{a.contactPhone}</small>
+                        </td>
+                        <td className="num">
+                          {formatFen(a.enterpriseIssuedFen, locale)}
+                          {a.enterpriseIssuedFen + p.voucherAmountFen > p.yearlyCapFen ? (
+                            <>
+                              <br />
+                              <small className="tag">{t("vouchers.review.aboveCap")}</small>
+                            </>
+                          ) : null}
+                        </td>
+                        <td>{formatDate(a.createdAt, locale)}</td>
+                        <td>
+                          {failed && actionData?.error ? (
+                            <p className="field__error" role="alert">
+                              {t(actionData.error.key, actionData.error.params)}
+                            </p>
+                          ) : null}
+                          <div className="voucher-actions">
+                            <Form method="post">
+                              <input type="hidden" name="intent" value="approve" />
+                              <input type="hidden" name="applicationId" value={a.id} />
+                              <button type="submit" className="button" disabled={busy || p.remainingBudgetFen < p.voucherAmountFen}>
+                                {t("vouchers.review.approve")}
+                              </button>
+                            </Form>
+                            <Form method="post" className="voucher-reject">
+                              <input type="hidden" name="intent" value="reject" />
+                              <input type="hidden" name="applicationId" value={a.id} />
+                              <label className="visually-hidden" htmlFor={noteId}>
+                                {t("vouchers.review.note")}
+                              </label>
+                              <input
+                                id={noteId}
+                                name="note"
+                                maxLength={200}
+                                placeholder={t("vouchers.review.note")}
+                                aria-invalid={failed && actionData?.noteError ? true : undefined}
+                                aria-describedby={failed && actionData?.noteError ? `${noteId}-error` : undefined}
+                              />
+                              <button type="submit" className="button button--ghost" disabled={busy}>
+                                {t("vouchers.review.reject")}
+                              </button>
+                              {failed && actionData?.noteError ? (
+                                <p id={`${noteId}-error`} className="field__error">
+                                  {t(actionData.noteError)}
+                                </p>
+                              ) : null}
+                            </Form>
+                          </div>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </ScrollArea>
+          </>
         )}
       </section>
 

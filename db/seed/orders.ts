@@ -32,6 +32,7 @@ import { DAY, type SeedContext, type SeedStep } from "./types";
 
 /** How far back the trade history reaches. */
 const HISTORY_DAYS = 200;
+const PENDING_APPLICATIONS = 6;
 const COMPLETED = 300;
 const VOUCHER_HOLDERS = 110;
 const REIMBURSE_EVERY_DAYS = 61;
@@ -471,7 +472,21 @@ export const ordersStep: SeedStep = {
       }
     }
 
+    // Applications the bureau has yet to decide, made in the last days by enterprises that want another voucher (the
+    // demo enterprise's own form stays free to try).
+    const purposes = ["购买高校专利的普通许可，用于产线智能化改造", "委托院所开展新材料配方的技术开发", "购买检测与中试技术服务", "受让一项实用新型专利，开发新产品"];
+    let pendingApplications = 0;
+    for (const enterpriseId of rng.sample(others, PENDING_APPLICATIONS)) {
+      const applied = await applyForVoucher(
+        db,
+        buyerOf(enterpriseId),
+        { programmeId: String(programmeId), purpose: rng.pick(purposes), contactName: "企业科技专员", contactPhone: "0379-6321 0000" },
+        new Date(now.getTime() - rng.int(1, 6 * 24) * 3_600_000),
+      );
+      if (applied.ok) pendingApplications += 1;
+    }
+
     ctx.progress(total, total);
-    return { ...counts, voucherHolders: vouchers.size, seedProgrammes: created ? 1 : 0 };
+    return { ...counts, pendingApplications, voucherHolders: vouchers.size, seedProgrammes: created ? 1 : 0 };
   },
 };

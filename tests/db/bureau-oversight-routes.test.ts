@@ -1,6 +1,7 @@
 import { beforeAll, expect, it } from "vitest";
 import { loader as rewardsCsvLoader } from "../../app/routes/bureau.dashboard.rewards[.csv]";
 import { loader as rewardsLoader } from "../../app/routes/bureau.dashboard.rewards";
+import { action as programmeAction } from "../../app/routes/bureau.vouchers.$programmeId";
 import { action as relatedAction, loader as relatedLoader } from "../../app/routes/bureau.vouchers.related-parties";
 import { action as spotCheckAction, loader as spotCheckLoader } from "../../app/routes/bureau.vouchers.spot-checks.$id";
 import { action as drawAction } from "../../app/routes/bureau.vouchers.spot-checks._index";
@@ -8,11 +9,11 @@ import { action as reimbursementAction, loader as reimbursementLoader } from "..
 import { createSession } from "../../app/services/accounts/sessions";
 import type { SessionUser } from "../../app/services/accounts/types";
 import { registerContract } from "../../app/services/contracts";
-import { drawSpotCheck, getSpotCheck, institutionReimbursement, listBatches, markBatchPaid, reviewSpotCheckItem } from "../../app/services/vouchers";
+import { applyForVoucher, drawSpotCheck, getSpotCheck, institutionReimbursement, listBatches, markBatchPaid, reviewSpotCheckItem } from "../../app/services/vouchers";
 import { makeMember } from "../helpers/catalogue";
 import { formRequest, refused, thrown, useAppDatabase } from "../helpers/app-db";
 import { describeEachEngine } from "../helpers/db";
-import { holdThroughCheckout, payByTransfer } from "./ledger-fixtures";
+import { createTestProgramme, holdThroughCheckout, payByTransfer } from "./ledger-fixtures";
 import { asActor, createMarket, voucherFor, type Market } from "./checkout-fixtures";
 
 // The bureau's oversight pages, through their loaders and actions as Remix calls them: related parties, spot checks,
@@ -27,7 +28,7 @@ describeEachEngine("bureau oversight routes", (db, engine) => {
   const cookies = new Map<number, string>();
   const as = (user: SessionUser) => ({ Cookie: cookies.get(user.id) ?? "" });
   const get = (user: SessionUser, path: string) => new Request(`${BASE}${path}`, { headers: as(user) });
-  const post = (user: SessionUser, path: string, fields: Record<string, string>) => formRequest(`${BASE}${path}`, fields, as(user));
+  const post = (user: SessionUser, path: string, fields: Record<string, string | string[]>) => formRequest(`${BASE}${path}`, fields, as(user));
 
   beforeAll(async () => {
     m = await createMarket(db());
@@ -50,6 +51,24 @@ describeEachEngine("bureau oversight routes", (db, engine) => {
     expect((done as Response).headers.get("Location")).toBe(`${path}?recorded=related`);
     const page = await relatedLoader({ request: get(m.bureau, path), params: {}, context });
     expect(page.recorded.map((r) => [r.enterpriseId, r.institutionId, r.relation])).toContainEqual([m.buyer.organisationId, m.seller.organisationId, "spin_off"]);
+  });
+
+  it("voucher applications: the bureau approves the ticked ones from the programme page; nothing ticked answers 400", async () => {
+    const programmeId = await createTestProgramme(db(), asActor(m.bureau), { totalBudget: "100000", voucherAmount: "100000" });
+    const path = `/bureau/vouchers/${programmeId}`;
+    const ids: string[] = [];
+    for (const enterprise of [await makeMember(db(), "enterprise"), await makeMember(db(), "enterprise")]) {
+      const applied = await applyForVoucher(db(), asActor(enterprise), { programmeId: String(programmeId), purpose: "购买专利普通许可", contactName: "王经理", contactPhone: "0379-6000 0000" });
+      if (!applied.ok) throw new Error(JSON.stringify(applied));
+      ids.push(String(applied.applicationId));
+    }
+    const act = (fields: Record<string, string | string[]>) => programmeAction({ request: post(m.bureau, path, fields), params: { programmeId: String(programmeId) }, context });
+    expect(refused(await act({ intent: "approveSelected" }))).toMatchObject({ status: 400, body: { error: { key: "vouchers.error.noneSelected" } } });
+    // Budget for one voucher: the older application gets it, the other stays pending.
+    const done = (await act({ intent: "approveSelected", applicationIds: ids })) as Response;
+    expect(done.headers.get("Location")).toBe(`${path}?batchIssued=1&batchLeft=1&batchRefused=0`);
+    const statuses = await db().selectFrom("voucher_applications").select("status").where("programme_id", "=", programmeId).orderBy("id").execute();
+    expect(statuses.map((a) => a.status)).toEqual(["approved", "pending"]);
   });
 
   it("spot checks: a draw redirects to its page, where a finding is recorded once", async () => {

@@ -5,7 +5,7 @@ import { verifyPassword } from "../../app/services/accounts/passwords";
 import { REGIONS } from "../../app/services/accounts/regions";
 import { ledgerCheck } from "../../app/services/ledger";
 import { institutionSettlement } from "../../app/services/payouts";
-import { listBatches, listRelatedParties, listSpotChecks, reimbursementOverview, suspectedRelatedParties } from "../../app/services/vouchers";
+import { listApplications, listBatches, listRelatedParties, listSpotChecks, reimbursementOverview, suspectedRelatedParties } from "../../app/services/vouchers";
 import { FIELD_CODES } from "../../db/schema";
 import { patentCheckDigit } from "../../db/seed/codes";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, isDatabaseEmpty, SeedError, seedDemo, type SeedSummary } from "../../db/seed";
@@ -212,6 +212,11 @@ describeEachEngine("demo seed", (db) => {
     expect(counts.refundedOrders).toBeGreaterThan(0);
     expect(counts.pendingTransfers).toBeGreaterThan(0);
     expect(counts.payouts).toBeGreaterThan(0);
+    // The bureau has applications to decide, made in the last days.
+    expect(counts.pendingApplications).toBe(6);
+    const pending = await listApplications(db(), { status: "pending" });
+    expect(pending).toHaveLength(6);
+    expect(pending.every((a) => a.createdAt > new Date(NOW.getTime() - 7 * 86_400_000) && a.createdAt < NOW)).toBe(true);
     // One voucher revoked after a spot check, not the demo enterprise's (its wallet is for trying a checkout).
     expect(counts.revokedVouchers).toBe(1);
     const revoked = await db()

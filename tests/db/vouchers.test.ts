@@ -3,6 +3,7 @@ import type { Database } from "../../db/client";
 import {
   applyForVoucher,
   approveApplication,
+  approveApplications,
   createProgramme,
   getProgramme,
   getWallet,
@@ -236,6 +237,48 @@ describeEachEngine("voucher programmes, applications and issue", (db) => {
       // The serial counter rolled back with it: the next serial follows the second voucher's.
       const next = await issueVoucher(db(), await createTestProgramme(db(), p.bureau), third, p.bureau);
       expect(Number(next.serial.slice(-6))).toBe(Number(second.serial.slice(-6)) + 1);
+    });
+
+    it("approves a selection oldest first, each on its own; once the budget runs out the rest stay pending", async () => {
+      // Budget for two vouchers, four applications: the two oldest get vouchers whatever order they were ticked in.
+      const programme = await createTestProgramme(db(), p.bureau, { totalBudget: "200000", voucherAmount: "100000" });
+      const applicants = [await createParty(db(), "enterprise"), await createParty(db(), "enterprise"), await createParty(db(), "enterprise"), await createParty(db(), "enterprise")];
+      const ids: number[] = [];
+      for (const [i, enterprise] of applicants.entries()) {
+        const applied = await applyForVoucher(db(), enterprise, apply({ programmeId: String(programme) }), new Date(NOW.getTime() - (10 - i) * 60_000));
+        if (!applied.ok) throw new Error(JSON.stringify(applied));
+        ids.push(applied.applicationId);
+      }
+      const elsewhere = await createTestProgramme(db(), p.bureau);
+      const foreign = await applyForVoucher(db(), applicants[0], apply({ programmeId: String(elsewhere) }));
+      if (!foreign.ok) throw new Error(JSON.stringify(foreign));
+      // The third was decided meanwhile (rejected by a colleague).
+      expect(await rejectApplication(db(), p.bureau, { applicationId: ids[2], note: "材料不全" })).toEqual({ ok: true });
+
+      const vouchersBefore = await countRows(db(), "vouchers");
+      expect(await approveApplications(db(), p.bureau, { programmeId: programme, applicationIds: [] })).toMatchObject({ ok: false, formError: { key: "vouchers.error.noneSelected" } });
+      expect(await approveApplications(db(), p.bureau, { programmeId: programme, applicationIds: [String(ids[0]), "x"] })).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.error.badSelection" },
+      });
+      expect(await countRows(db(), "vouchers")).toBe(vouchersBefore);
+
+      const approved = await approveApplications(db(), p.bureau, {
+        programmeId: programme,
+        applicationIds: [ids[3], ids[2], String(ids[1]), ids[0], ids[0], foreign.applicationId],
+      });
+      if (!approved.ok) throw new Error(JSON.stringify(approved));
+      expect(approved.result.issued.map((x) => x.applicationId)).toEqual([ids[0], ids[1]]);
+      expect(approved.result.issued.every((x) => /^CXQ-\d{4}-\d{6}$/.test(x.serial))).toBe(true);
+      expect(approved.result.leftForBudget).toEqual([ids[3]]);
+      expect(approved.result.refused).toEqual([
+        { applicationId: foreign.applicationId, key: "vouchers.error.applicationNotFound" },
+        { applicationId: ids[2], key: "vouchers.error.alreadyDecided" },
+      ]);
+      expect(await countRows(db(), "vouchers")).toBe(vouchersBefore + 2);
+      const statuses = await db().selectFrom("voucher_applications").select(["id", "status"]).where("id", "in", [...ids, foreign.applicationId]).orderBy("id").execute();
+      expect(statuses.map((a) => a.status)).toEqual(["approved", "approved", "rejected", "pending", "pending"]);
+      expect(await getProgramme(db(), programme)).toMatchObject({ remainingBudgetFen: 0, vouchersIssued: 2 });
     });
 
     it("rejects with a reason, lets the enterprise withdraw, and lists applications", async () => {

@@ -17,12 +17,14 @@ export function useAppDatabase(db: () => Database, engine: TestEngine): void {
   });
 }
 
-/** A POST of form fields, as a browser sends it. */
-export function formRequest(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Request {
+/** A form POST as a browser sends it; a list of values repeats the field (ticked checkboxes of one name). */
+export function formRequest(url: string, fields: Record<string, string | readonly string[]>, headers: Record<string, string> = {}): Request {
+  const body = new URLSearchParams();
+  for (const [name, value] of Object.entries(fields)) for (const v of typeof value === "string" ? [value] : value) body.append(name, v);
   return new Request(url, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
-    body: new URLSearchParams(fields),
+    body,
   });
 }
 

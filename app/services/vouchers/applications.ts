@@ -190,6 +190,60 @@ export async function approveApplication(
   }
 }
 
+/** At most this many applications are approved in one go (a page lists up to 500 pending). */
+export const MAX_BATCH_APPROVALS = 500;
+
+export interface BatchApproval {
+  issued: { applicationId: number; serial: string }[];
+  /** Left pending because the budget ran out before them (oldest applications are served first). */
+  leftForBudget: number[];
+  /** Not approved for another reason (decided meanwhile, another programme's, the programme closed). */
+  refused: { applicationId: number; key: string }[];
+}
+
+/**
+ * The bureau approves several pending applications of one programme at once: oldest first, each on its own as
+ * approveApplication does it (a voucher issued from the budget, in its own transaction), so one refusal stops none of
+ * the others. Once the budget cannot cover another voucher, the rest stay pending. Refused with nothing written when
+ * no application is chosen or too many.
+ */
+export async function approveApplications(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: { programmeId: number; applicationIds: readonly unknown[] },
+  now: Date = new Date(),
+): Promise<{ ok: true; result: BatchApproval } | Rejected<never>> {
+  const ids = [...new Set(input.applicationIds.map(idFrom))];
+  if (ids.length === 0) return formError("vouchers.error.noneSelected");
+  if (ids.length > MAX_BATCH_APPROVALS || ids.includes(null)) return formError("vouchers.error.badSelection", { max: MAX_BATCH_APPROVALS });
+  const chosen = ids as number[];
+  const inProgramme = await db
+    .selectFrom("voucher_applications")
+    .select("id")
+    .where("id", "in", chosen)
+    .where("programme_id", "=", input.programmeId)
+    .orderBy("created_at")
+    .orderBy("id")
+    .execute();
+  const ordered = inProgramme.map((a) => a.id);
+  const result: BatchApproval = {
+    issued: [],
+    leftForBudget: [],
+    refused: chosen.filter((id) => !ordered.includes(id)).map((applicationId) => ({ applicationId, key: "vouchers.error.applicationNotFound" })),
+  };
+  for (const applicationId of ordered) {
+    if (result.leftForBudget.length > 0) {
+      result.leftForBudget.push(applicationId);
+      continue;
+    }
+    const approved = await approveApplication(db, actor, applicationId, now);
+    if (approved.ok) result.issued.push({ applicationId, serial: approved.voucher.serial });
+    else if (approved.formError?.key === "vouchers.error.budgetExhausted") result.leftForBudget.push(applicationId);
+    else result.refused.push({ applicationId, key: approved.formError?.key ?? "vouchers.error.generic" });
+  }
+  return { ok: true, result };
+}
+
 /** The bureau rejects an application with a reason the enterprise will see. */
 export async function rejectApplication(
   db: Kysely<DB>,
