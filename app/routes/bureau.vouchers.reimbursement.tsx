@@ -264,6 +264,10 @@ export default function Reimbursement() {
                         <span className="mono">{b.reference}</span>
                         <br />
                         <small className="kpi__label">{formatDate(b.createdAt, locale)}</small>
+                        <br />
+                        <a href={`/bureau/vouchers/reimbursement/${b.id}.csv`} download title={t("vouchers.reimbursement.paymentListHint")}>
+                          {t("vouchers.reimbursement.paymentList")}
+                        </a>
                       </td>
                       <td>{b.programmeName}</td>
                       <td>

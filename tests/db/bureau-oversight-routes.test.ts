@@ -6,10 +6,13 @@ import { action as relatedAction, loader as relatedLoader } from "../../app/rout
 import { action as spotCheckAction, loader as spotCheckLoader } from "../../app/routes/bureau.vouchers.spot-checks.$id";
 import { action as drawAction } from "../../app/routes/bureau.vouchers.spot-checks._index";
 import { action as reimbursementAction, loader as reimbursementLoader } from "../../app/routes/bureau.vouchers.reimbursement";
+import { loader as paymentListLoader } from "../../app/routes/bureau.vouchers.reimbursement.$batchId[.csv]";
+import { parseCsv } from "../../app/services/contracts/csv";
+import { setPayeeAccount } from "../../app/services/payouts/payee-account";
 import { createSession } from "../../app/services/accounts/sessions";
 import type { SessionUser } from "../../app/services/accounts/types";
 import { registerContract } from "../../app/services/contracts";
-import { applyForVoucher, drawSpotCheck, getSpotCheck, institutionReimbursement, listBatches, markBatchPaid, reviewSpotCheckItem } from "../../app/services/vouchers";
+import { applyForVoucher, createReimbursementBatch, drawSpotCheck, getSpotCheck, institutionReimbursement, listBatches, markBatchPaid, reviewSpotCheckItem } from "../../app/services/vouchers";
 import { makeMember } from "../helpers/catalogue";
 import { formRequest, refused, thrown, useAppDatabase } from "../helpers/app-db";
 import { describeEachEngine } from "../helpers/db";
@@ -132,6 +135,41 @@ describeEachEngine("bureau oversight routes", (db, engine) => {
     const paidSide = await institutionReimbursement(db(), paid.organisationId);
     expect(paidSide.programmes).toMatchObject([{ programmeId: m.programmeId, owedFen: 0, inPaymentFen: 100_000, irregularFindings: 0 }]);
     expect(paidSide.batches).toMatchObject([{ reference: newest.reference, amountFen: 100_000, status: newest.status }]);
+  });
+
+  it("reimbursement: a batch's payment list comes as CSV with each institution's payee account and what to check; another bureau gets 404", async () => {
+    const withAccount = await makeMember(db(), "institution", "洛阳理工学院（测试）");
+    const without = await makeMember(db(), "institution");
+    const longAgo = new Date(Date.now() - 60 * 86_400_000);
+    expect(await setPayeeAccount(db(), { id: withAccount.id, organisationId: withAccount.organisationId }, { accountName: "洛阳理工学院(测试)", bankName: "洛阳银行开元支行", accountNumber: "4105 1683 5699 9894 688" }, longAgo)).toEqual({ ok: true });
+    for (const [seller, fen] of [[withAccount, 300_000], [without, 123_456]] as const) {
+      const buyer = await makeMember(db(), "enterprise");
+      const voucher = await voucherFor(db(), m, buyer);
+      await payByTransfer(db(), await holdThroughCheckout(db(), { bureau: asActor(m.bureau), enterprise: asActor(buyer), institution: asActor(seller) }, voucher.voucherId, fen));
+    }
+    const made = await createReimbursementBatch(db(), asActor(m.bureau), { programmeId: m.programmeId, institutionIds: [withAccount.organisationId, without.organisationId] });
+    if (!made.ok) throw new Error(JSON.stringify(made));
+    const path = `/bureau/vouchers/reimbursement/${made.batchId}.csv`;
+    const answer = await paymentListLoader({ request: get(m.bureau, path), params: { batchId: String(made.batchId) }, context });
+    expect(answer.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
+    const [reference] = (await listBatches(db(), m.bureau.organisationId)).filter((b) => b.id === made.batchId).map((b) => b.reference);
+    expect(answer.headers.get("Content-Disposition")).toBe(`attachment; filename="${reference}.csv"`);
+    const { records, errors } = parseCsv(await answer.text());
+    expect(errors).toEqual([]);
+    expect(records.map((r) => r.fields)).toEqual([
+      ["序号", "收款单位", "统一社会信用代码", "收款户名", "开户银行", "收款账号", "金额（元）", "用途", "核对提示"],
+      ["1", "洛阳理工学院（测试）", expect.stringMatching(/^12410300/), "洛阳理工学院(测试)", "洛阳银行开元支行", "4105168356999894688", "3000.00", `创新券兑付 ${reference}`, ""],
+      ["2", expect.any(String), expect.any(String), "", "", "", "1234.56", `创新券兑付 ${reference}`, "未登记收款账户，请联系该单位"],
+      ["合计", "", "", "", "", "", "4234.56", "", ""],
+    ]);
+    // The account changed today: the list says to confirm it by phone.
+    expect(await setPayeeAccount(db(), { id: withAccount.id, organisationId: withAccount.organisationId }, { accountName: "洛阳理工学院(测试)", bankName: "中国银行洛阳分行", accountNumber: "2505 0000 1111" })).toEqual({ ok: true });
+    const again = parseCsv(await (await paymentListLoader({ request: get(m.bureau, path), params: { batchId: String(made.batchId) }, context })).text());
+    expect(again.records[1].fields.slice(4)).toEqual(["中国银行洛阳分行", "250500001111", "3000.00", `创新券兑付 ${reference}`, "收款账户近 30 天内变更，付款前请电话核实"]);
+    const otherBureau = await makeMember(db(), "bureau");
+    cookies.set(otherBureau.id, `__session=${(await createSession(db(), otherBureau.id)).token}`);
+    expect((await thrown(paymentListLoader({ request: get(otherBureau, path), params: { batchId: String(made.batchId) }, context }))).status).toBe(404);
+    expect((await thrown(paymentListLoader({ request: get(m.bureau, "/bureau/vouchers/reimbursement/x.csv"), params: { batchId: "x" }, context }))).status).toBe(404);
   });
 
   it("reimbursement: shows how long the oldest redemption still owed has waited, flags it past 30 days, and starts again after a batch", async () => {

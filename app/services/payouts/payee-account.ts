@@ -22,7 +22,8 @@ export interface PayeeAccount {
   recentlyChanged: boolean;
 }
 
-function changedLately(updatedAt: Date, now: Date): boolean {
+/** Whether an account changed within PAYEE_CHANGE_NOTICE_DAYS of `now`: its payers are told to check it by phone. */
+export function changedLately(updatedAt: Date, now: Date): boolean {
   return now.getTime() - updatedAt.getTime() < PAYEE_CHANGE_NOTICE_DAYS * 86_400_000;
 }
 

@@ -2,6 +2,7 @@ import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { DB, ReimbursementBatchStatus } from "../../../db/schema";
 import type { Rejected } from "../accounts/types";
 import { postReimbursementBatch, postReimbursementPaid } from "../ledger";
+import { changedLately } from "../payouts/payee-account";
 import type { Actor } from "./programmes";
 import { idFrom, requiredText } from "./validation";
 
@@ -337,4 +338,60 @@ export async function listBatches(db: Kysely<DB>, bureauId: number, limit = 50):
       .filter((l) => l.batch_id === b.id)
       .map((l) => ({ institutionId: l.institution_id, institutionName: l.name, amountFen: l.amount_fen })),
   }));
+}
+
+export interface BatchPaymentLine {
+  institutionId: number;
+  institutionName: string;
+  creditCode: string | null;
+  amountFen: number;
+  /** Where the money goes: the institution's payee account now (decision 0019); null when it has none. */
+  payee: { accountName: string; bankName: string; accountNumber: string; recentlyChanged: boolean } | null;
+}
+
+/**
+ * A batch as the finance office pays it (兑付支付清单): each institution's amount with its payee account as it stands
+ * now. Null for a batch that is not this bureau's.
+ */
+export async function batchPaymentList(
+  db: Kysely<DB>,
+  bureauId: number,
+  batchId: unknown,
+  now: Date = new Date(),
+): Promise<{ reference: string; programmeName: string; status: ReimbursementBatchStatus; totalFen: number; lines: BatchPaymentLine[] } | null> {
+  const id = idFrom(batchId);
+  if (id === null) return null;
+  const batch = await db
+    .selectFrom("reimbursement_batches as b")
+    .innerJoin("voucher_programmes as p", "p.id", "b.programme_id")
+    .select(["b.id", "p.year", "p.name", "b.status", "b.total_fen"])
+    .where("b.id", "=", id)
+    .where("p.bureau_id", "=", bureauId)
+    .executeTakeFirst();
+  if (!batch) return null;
+  const rows = await db
+    .selectFrom("reimbursement_batch_lines as l")
+    .innerJoin("organisations as o", "o.id", "l.institution_id")
+    .leftJoin("payee_accounts as a", "a.organisation_id", "l.institution_id")
+    .select(["l.institution_id", "o.name", "o.credit_code", "l.amount_fen", "a.account_name", "a.bank_name", "a.account_number", "a.updated_at"])
+    .where("l.batch_id", "=", batch.id)
+    .orderBy("l.amount_fen", "desc")
+    .orderBy("l.institution_id")
+    .execute();
+  return {
+    reference: batchReference(batch.year, batch.id),
+    programmeName: batch.name,
+    status: batch.status,
+    totalFen: batch.total_fen,
+    lines: rows.map((r) => ({
+      institutionId: r.institution_id,
+      institutionName: r.name,
+      creditCode: r.credit_code,
+      amountFen: r.amount_fen,
+      payee:
+        r.account_name !== null && r.bank_name !== null && r.account_number !== null && r.updated_at !== null
+          ? { accountName: r.account_name, bankName: r.bank_name, accountNumber: r.account_number, recentlyChanged: changedLately(r.updated_at, now) }
+          : null,
+    })),
+  };
 }
