@@ -175,6 +175,7 @@ export interface DB {
   spot_checks: SpotChecksTable;
   spot_check_items: SpotCheckItemsTable;
   voucher_disallowances: VoucherDisallowancesTable;
+  programme_top_ups: ProgrammeTopUpsTable;
   contract_price_references: ContractPriceReferencesView;
   payee_accounts: PayeeAccountsTable;
   ledger_accounts: LedgerAccountsTable;
@@ -429,6 +430,15 @@ export interface VoucherDisallowancesTable {
   reason: string;
   decided_by: number;
   decided_at: CreatedAt;
+}
+
+export interface ProgrammeTopUpsTable {
+  id: Id;
+  programme_id: number;
+  amount_fen: number;
+  reason: string;
+  added_by: number;
+  added_at: CreatedAt;
 }
 
 export const LEDGER_ACCOUNT_PURPOSES = [

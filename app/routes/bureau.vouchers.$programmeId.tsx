@@ -11,9 +11,11 @@ import {
   getProgramme,
   listApplications,
   listIssuedVouchers,
+  listTopUps,
   rejectApplication,
   revokeVoucher,
   setProgrammeStatus,
+  topUpProgramme,
 } from "~/services/vouchers";
 import { expireSessionsOfClosedOrders } from "~/services/payments/stripe";
 import type { Message } from "~/services/accounts/types";
@@ -44,10 +46,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const programme = await getProgramme(db, id);
   if (!programme || programme.bureauId !== user.organisationId) throw new Response("Not found", { status: 404 });
   const search = new URL(request.url).searchParams.get("q")?.trim().slice(0, 100) ?? "";
-  const [pending, decided, vouchers] = await Promise.all([
+  const [pending, decided, vouchers, topUps] = await Promise.all([
     listApplications(db, { programmeId: id, status: "pending", limit: 500 }),
     listApplications(db, { programmeId: id, limit: 100 }),
     listIssuedVouchers(db, id, { search, limit: ISSUED_LIMIT }),
+    listTopUps(db, id),
   ]);
   const iso = <T extends { createdAt: Date; decidedAt: Date | null }>(a: T) => ({
     ...a,
@@ -59,6 +62,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     pending: pending.map(iso),
     decided: decided.filter((a) => a.status !== "pending").map(iso),
     vouchers: vouchers.map((v) => ({ ...v, revokedAt: v.revokedAt?.toISOString() ?? null })),
+    topUps: topUps.map((u) => ({ ...u, addedAt: u.addedAt.toISOString() })),
     search,
   };
 }
@@ -71,10 +75,12 @@ interface ActionError {
   error: Message | null;
   noteError: string | null;
   reasonError: string | null;
+  /** the top-up form's refusal, shown in that form */
+  topUp: { error: Message | null; amount: string | null; reason: string | null } | null;
 }
 
 function failed(fields: Partial<ActionError>) {
-  return data<ActionError>({ applicationId: null, voucherId: null, error: null, noteError: null, reasonError: null, ...fields }, { status: 400 });
+  return data<ActionError>({ applicationId: null, voucherId: null, error: null, noteError: null, reasonError: null, topUp: null, ...fields }, { status: 400 });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -96,6 +102,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const { issued, leftForBudget, refused } = approved.result;
     const done = new URLSearchParams({ batchIssued: String(issued.length), batchLeft: String(leftForBudget.length), batchRefused: String(refused.length) });
     return redirect(`/bureau/vouchers/${id}?${done.toString()}`);
+  }
+  if (intent === "topUp") {
+    const added = await topUpProgramme(db, actor, { programmeId: id, amount: form.get("amount"), reason: form.get("reason"), seenTotal: form.get("seenTotal") });
+    if (!added.ok) {
+      return failed({ topUp: { error: added.formError ?? null, amount: added.fieldErrors.amount ?? null, reason: added.fieldErrors.reason ?? null } });
+    }
+    return redirect(`/bureau/vouchers/${id}?toppedUp=${added.amountFen}`);
   }
   if (intent === "reject") {
     const result = await rejectApplication(db, actor, { applicationId, note: form.get("note") });
@@ -126,7 +139,7 @@ function percent(bps: number): string {
 }
 
 export default function VoucherProgrammeDetail() {
-  const { programme: p, pending, decided, vouchers, search: searched } = useLoaderData<typeof loader>();
+  const { programme: p, pending, decided, vouchers, topUps, search: searched } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const [search] = useSearchParams();
@@ -176,6 +189,11 @@ export default function VoucherProgrammeDetail() {
           {t("vouchers.review.issued", { serial: search.get("issued") ?? "" })}
         </p>
       ) : null}
+      {search.get("toppedUp") ? (
+        <p className="notice" role="status">
+          {t("vouchers.topUp.done", { amount: formatFen(Number(search.get("toppedUp")), locale), total: formatFen(p.totalBudgetFen, locale) })}
+        </p>
+      ) : null}
       {actionData?.error && actionData.voucherId === null && !pending.some((a) => a.id === actionData.applicationId) ? (
         <p className="form-error" role="alert">
           {t(actionData.error.key, actionData.error.params)}
@@ -223,6 +241,46 @@ export default function VoucherProgrammeDetail() {
           value={formatFen(p.redeemedFen, locale)}
           meta={t("vouchers.programme.reimbursementLine", {owed: formatFen(p.owedFen, locale),inPayment: formatFen(p.inPaymentFen, locale),paid: formatFen(p.paidFen, locale),})}
         />
+      </section>
+
+      <section className="top-up" aria-label={t("vouchers.topUp.title")}>
+        <RowActionForm
+          // A new total remounts the form closed and empty: a top-up done is not offered again half-filled.
+          key={p.totalBudgetFen}
+          summary={t("vouchers.topUp.title")}
+          submitLabel={t("vouchers.topUp.submit")}
+          open={Boolean(actionData?.topUp)}
+          busy={busy}
+          hint={t("vouchers.topUp.intro")}
+          error={actionData?.topUp?.error ? t(actionData.topUp.error.key, actionData.topUp.error.params) : null}
+        >
+          <input type="hidden" name="intent" value="topUp" />
+          <input type="hidden" name="seenTotal" value={p.totalBudgetFen} />
+          <TextField
+            name="amount"
+            label={t("vouchers.topUp.amount")}
+            inputMode="decimal"
+            required
+            error={actionData?.topUp?.amount ? t(actionData.topUp.amount) : null}
+          />
+          <TextField
+            name="reason"
+            label={t("vouchers.topUp.reason")}
+            placeholder={t("vouchers.topUp.reasonPlaceholder")}
+            maxLength={200}
+            required
+            error={actionData?.topUp?.reason ? t(actionData.topUp.reason) : null}
+          />
+        </RowActionForm>
+        {topUps.length > 0 ? (
+          <ul className="top-up__history" aria-label={t("vouchers.topUp.history")}>
+            {topUps.map((u, i) => (
+              <li key={i}>
+                {t("vouchers.topUp.line", { date: formatDate(u.addedAt, locale), by: u.addedBy, amount: formatFen(u.amountFen, locale), reason: u.reason })}
+              </li>
+            ))}
+          </ul>
+        ) : null}
       </section>
 
       <section className="panel panel--spaced" aria-labelledby="pending">

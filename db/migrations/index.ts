@@ -18,6 +18,7 @@ import * as m0016 from "./0016_checkout_postings_at_business_time";
 import * as m0017 from "./0017_voucher_disallowances";
 import * as m0018 from "./0018_price_references";
 import * as m0019 from "./0019_payee_accounts";
+import * as m0020 from "./0020_programme_top_ups";
 
 /** Every migration, in order. Listed statically so the bundler, tsx and Vitest all see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   "0017_voucher_disallowances": m0017,
   "0018_price_references": m0018,
   "0019_payee_accounts": m0019,
+  "0020_programme_top_ups": m0020,
 };

@@ -72,6 +72,15 @@ describeEachEngine("bureau oversight routes", (db, engine) => {
     expect(done.headers.get("Location")).toBe(`${path}?batchIssued=1&batchLeft=1&batchRefused=0`);
     const statuses = await db().selectFrom("voucher_applications").select("status").where("programme_id", "=", programmeId).orderBy("id").execute();
     expect(statuses.map((a) => a.status)).toEqual(["approved", "pending"]);
+
+    // The budget is gone; the bureau adds to it from the same page, and the waiting application can be approved.
+    expect(refused(await act({ intent: "topUp", amount: "-1", reason: "", seenTotal: "10000000" }))).toMatchObject({
+      status: 400,
+      body: { topUp: { error: null, amount: "vouchers.error.amount.negativeAmount", reason: "vouchers.error.required" } },
+    });
+    const topped = (await act({ intent: "topUp", amount: "100000", reason: "洛财预〔2026〕35 号", seenTotal: "10000000" })) as Response;
+    expect(topped.headers.get("Location")).toBe(`${path}?toppedUp=10000000`);
+    expect(((await act({ intent: "approveSelected", applicationIds: [ids[1]] })) as Response).headers.get("Location")).toBe(`${path}?batchIssued=1&batchLeft=0&batchRefused=0`);
   });
 
   it("spot checks: a draw redirects to its page, where a finding is recorded once", async () => {

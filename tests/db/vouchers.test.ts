@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ledgerCheck } from "../../app/services/ledger";
 import type { Database } from "../../db/client";
 import {
   applyForVoucher,
@@ -11,7 +13,9 @@ import {
   listProgrammes,
   openProgrammesFor,
   rejectApplication,
+  listTopUps,
   setProgrammeStatus,
+  topUpProgramme,
   withdrawApplication,
   type ProgrammeInput,
 } from "../../app/services/vouchers";
@@ -119,6 +123,57 @@ describeEachEngine("voucher programmes, applications and issue", (db) => {
         ok: false,
         fieldErrors: { name: "vouchers.error.programmeNameTaken" },
       });
+    });
+  });
+
+  describe("budget top-ups (追加预算)", () => {
+    it("adds to the budget with a reason, in the ledger; bad input, another bureau and a stale form change nothing", async () => {
+      const programmeId = await createTestProgramme(db(), p.bureau, { totalBudget: "100000", voucherAmount: "100000" });
+      const before = await getProgramme(db(), programmeId);
+      expect(before).toMatchObject({ totalBudgetFen: 10_000_000, remainingBudgetFen: 10_000_000 });
+      const seenTotal = String(before?.totalBudgetFen);
+      const ledgerBefore = await countRows(db(), "ledger_transactions");
+      expect(await topUpProgramme(db(), p.bureau, { programmeId, amount: "0", reason: "", seenTotal })).toEqual({
+        ok: false,
+        fieldErrors: { amount: "vouchers.error.amount.notPositive", reason: "vouchers.error.required" },
+      });
+      expect(await topUpProgramme(db(), p.bureau, { programmeId, amount: "12.345", reason: "追加", seenTotal })).toMatchObject({
+        ok: false,
+        fieldErrors: { amount: "vouchers.error.amount.tooManyDecimals" },
+      });
+      const otherBureau = await createParty(db(), "bureau");
+      expect(await topUpProgramme(db(), otherBureau, { programmeId, amount: "50000", reason: "追加", seenTotal })).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.error.programmeNotFound" },
+      });
+      expect(await topUpProgramme(db(), p.bureau, { programmeId, amount: "50000", reason: "追加", seenTotal: "1" })).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.topUp.error.changed" },
+      });
+      expect(await countRows(db(), "ledger_transactions")).toBe(ledgerBefore);
+
+      const added = await topUpProgramme(db(), p.bureau, { programmeId, amount: "50000", reason: "洛财预〔2026〕35 号", seenTotal });
+      expect(added).toEqual({ ok: true, amountFen: 5_000_000, totalBudgetFen: 15_000_000 });
+      // The same form submitted again is refused: the budget it saw has changed.
+      expect(await topUpProgramme(db(), p.bureau, { programmeId, amount: "50000", reason: "洛财预〔2026〕35 号", seenTotal })).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.topUp.error.changed" },
+      });
+      expect(await getProgramme(db(), programmeId)).toMatchObject({ totalBudgetFen: 15_000_000, remainingBudgetFen: 15_000_000 });
+      expect(await balanceByCode(db(), `programme:${programmeId}:programme_budget`)).toBe(15_000_000);
+      expect(await listTopUps(db(), programmeId)).toEqual([{ amountFen: 5_000_000, reason: "洛财预〔2026〕35 号", addedBy: expect.any(String), addedAt: expect.any(Date) }]);
+      expect((await ledgerCheck(db())).violations).toEqual([]);
+    });
+
+    it("the database lets the budget grow only by a funding posting of the same amount in the same transaction", async () => {
+      const programmeId = await createTestProgramme(db(), p.bureau);
+      await expect(sql`update voucher_programmes set total_budget_fen = total_budget_fen + 1 where id = ${programmeId}`.execute(db())).rejects.toMatchObject({
+        code: "LG002",
+      });
+      await expect(sql`update voucher_programmes set total_budget_fen = total_budget_fen - 1 where id = ${programmeId}`.execute(db())).rejects.toMatchObject({
+        code: "LG002",
+      });
+      await expect(sql`update programme_top_ups set reason = 'x'`.execute(db())).rejects.toThrow();
     });
   });
 

@@ -27,10 +27,10 @@ function assertId(value: unknown, field: string): asserts value is number {
 
 // ---- Voucher programme and voucher issue ----
 
-/** Appropriates a programme's budget: programme fund (debit) → programme budget (credit). */
+/** Appropriates a programme's budget, or adds to it (a top-up, under its own key): programme fund (debit) → budget (credit). */
 export async function postProgrammeFunding(
   db: Kysely<DB>,
-  input: { programmeId: number; bureauId: number; amountFen: number; idempotencyKey?: string; at?: Date },
+  input: { programmeId: number; bureauId: number; amountFen: number; idempotencyKey?: string; at?: Date; memo?: string },
 ): Promise<PostedTransaction> {
   assertId(input.programmeId, "programmeId");
   assertId(input.bureauId, "bureauId");
@@ -49,6 +49,7 @@ export async function postProgrammeFunding(
         { accountId: budget, amountFen: -input.amountFen },
       ],
       links: { programmeId: input.programmeId },
+      memo: input.memo ?? null,
       effectiveAt: input.at,
     });
   });

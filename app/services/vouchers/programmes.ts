@@ -116,6 +116,92 @@ export async function createProgramme(
   }
 }
 
+const topUpSchema = z.object({
+  amount: yuanAmount,
+  reason: requiredText(200),
+  // The budget the bureau saw when it filled in the form: a second submit of the same form is refused, not added twice.
+  seenTotal: z.coerce.number({ error: "vouchers.topUp.error.changed" }).int("vouchers.topUp.error.changed"),
+});
+
+export type TopUpField = "amount" | "reason";
+
+/**
+ * 追加预算: the bureau adds to a programme's budget, with a reason. One transaction records the top-up, posts it to the
+ * ledger (fund → budget) and raises the programme's total, which the database lets grow only by such a posting.
+ * Refused, with nothing written, for bad input, another bureau's programme, or a budget that changed since the form
+ * was filled in (it was just topped up: no double top-up from a double submit).
+ */
+export async function topUpProgramme(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: { programmeId: number; amount: unknown; reason: unknown; seenTotal: unknown },
+  now: Date = new Date(),
+): Promise<{ ok: true; amountFen: number; totalBudgetFen: number } | Rejected<TopUpField>> {
+  const parsed = topUpSchema.safeParse({ amount: input.amount, reason: input.reason, seenTotal: input.seenTotal });
+  if (!parsed.success) {
+    const fieldErrors = fieldErrorsFrom<TopUpField | "seenTotal">(parsed.error);
+    if (fieldErrors.seenTotal) return { ok: false, fieldErrors: {}, formError: { key: fieldErrors.seenTotal } };
+    return { ok: false, fieldErrors: { amount: fieldErrors.amount, reason: fieldErrors.reason } };
+  }
+  const { amount, reason, seenTotal } = parsed.data;
+  return db.transaction().execute(async (trx) => {
+    const programme = await trx
+      .selectFrom("voucher_programmes")
+      .select(["id", "bureau_id", "total_budget_fen"])
+      .where("id", "=", input.programmeId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!programme || programme.bureau_id !== actor.organisationId) {
+      return { ok: false as const, fieldErrors: {}, formError: { key: "vouchers.error.programmeNotFound" } };
+    }
+    if (programme.total_budget_fen !== seenTotal) return { ok: false as const, fieldErrors: {}, formError: { key: "vouchers.topUp.error.changed" } };
+    const topUp = await trx
+      .insertInto("programme_top_ups")
+      .values({ programme_id: programme.id, amount_fen: amount, reason, added_by: actor.userId, added_at: now })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await postProgrammeFunding(trx, {
+      programmeId: programme.id,
+      bureauId: programme.bureau_id,
+      amountFen: amount,
+      idempotencyKey: `programme:${programme.id}:top-up:${topUp.id}`,
+      at: now,
+      memo: `top-up: ${reason}`,
+    });
+    const totalBudgetFen = programme.total_budget_fen + amount;
+    await trx.updateTable("voucher_programmes").set({ total_budget_fen: totalBudgetFen }).where("id", "=", programme.id).execute();
+    await trx
+      .insertInto("audit_log")
+      .values({
+        actor_user_id: actor.userId,
+        action: "voucher_programme.top_up",
+        subject_type: "voucher_programme",
+        subject_id: String(programme.id),
+        detail: { amountFen: amount, totalBudgetFen, reason },
+      })
+      .execute();
+    return { ok: true as const, amountFen: amount, totalBudgetFen };
+  });
+}
+
+export interface ProgrammeTopUp {
+  amountFen: number;
+  reason: string;
+  addedBy: string;
+  addedAt: Date;
+}
+
+export async function listTopUps(db: Kysely<DB>, programmeId: number): Promise<ProgrammeTopUp[]> {
+  const rows = await db
+    .selectFrom("programme_top_ups as t")
+    .innerJoin("users as u", "u.id", "t.added_by")
+    .select(["t.amount_fen", "t.reason", "u.display_name", "t.added_at"])
+    .where("t.programme_id", "=", programmeId)
+    .orderBy("t.id", "desc")
+    .execute();
+  return rows.map((r) => ({ amountFen: r.amount_fen, reason: r.reason, addedBy: r.display_name, addedAt: r.added_at }));
+}
+
 /** Opens or closes a programme for applications (vouchers already issued stay valid). */
 export async function setProgrammeStatus(
   db: Kysely<DB>,
