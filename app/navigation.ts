@@ -4,8 +4,8 @@ export interface NavItem {
   to: string;
   /** i18n key */
   label: string;
-  /** who sees it; absent: everyone */
-  roles?: OrganisationKind[];
+  /** who sees it ("visitor": not logged in); absent: everyone */
+  roles?: (OrganisationKind | "visitor")[];
 }
 
 // One list for the whole header: each capability adds its pages here as they land.
@@ -17,6 +17,7 @@ const NAVIGATION: NavItem[] = [
   { to: "/bureau/review", label: "nav.review", roles: ["bureau"] },
   { to: "/bureau/contracts", label: "nav.contracts", roles: ["bureau"] },
   { to: "/bureau/dashboard", label: "nav.dashboard", roles: ["bureau"] },
+  { to: "/vouchers", label: "nav.vouchers", roles: ["visitor", "institution", "operator"] },
   { to: "/enterprise/vouchers", label: "nav.vouchers", roles: ["enterprise"] },
   { to: "/bureau/vouchers", label: "nav.vouchers", roles: ["bureau"] },
   { to: "/enterprise/orders", label: "nav.orders", roles: ["enterprise"] },
@@ -28,7 +29,7 @@ const NAVIGATION: NavItem[] = [
 ];
 
 export function navigationFor(role: OrganisationKind | null): NavItem[] {
-  return NAVIGATION.filter((item) => !item.roles || (role !== null && item.roles.includes(role)));
+  return NAVIGATION.filter((item) => !item.roles || item.roles.includes(role ?? "visitor"));
 }
 
 /** The item a page belongs to: the longest whose address is the path or a parent of it ("/" only for the home page). */

@@ -1,5 +1,34 @@
-import { useT } from "~/i18n/context";
+import { formatFen } from "~/i18n";
+import { useLocale, useT } from "~/i18n/context";
+import type { ProgrammeSummary } from "~/services/vouchers/programmes";
 import type { VoucherApplicationStatus } from "../../db/schema";
+
+/** Basis points as a percentage: 5000 → "50%", 3333 → "33.33%". */
+export function bpsPercent(bps: number): string {
+  return `${(bps / 100).toFixed(bps % 100 === 0 ? 0 : 2)}%`;
+}
+
+/** A programme's terms as the enterprise weighs them: amount, coverage, yearly cap, validity, budget left. */
+export function ProgrammeTerms({ programme: p }: { programme: Pick<ProgrammeSummary, "voucherAmountFen" | "coverageBps" | "yearlyCapFen" | "validFrom" | "validTo" | "remainingBudgetFen"> }) {
+  const t = useT();
+  const locale = useLocale();
+  return (
+    <dl className="voucher-terms">
+      <dt>{t("vouchers.field.voucherAmount")}</dt>
+      <dd>{formatFen(p.voucherAmountFen, locale)}</dd>
+      <dt>{t("vouchers.field.coveragePercent")}</dt>
+      <dd>{bpsPercent(p.coverageBps)}</dd>
+      <dt>{t("vouchers.field.yearlyCap")}</dt>
+      <dd>{formatFen(p.yearlyCapFen, locale)}</dd>
+      <dt>{t("vouchers.field.validity")}</dt>
+      <dd>
+        {p.validFrom} – {p.validTo}
+      </dd>
+      <dt>{t("vouchers.programme.remaining")}</dt>
+      <dd>{formatFen(p.remainingBudgetFen, locale)}</dd>
+    </dl>
+  );
+}
 
 /** A voucher application's status as a coloured label. */
 export function ApplicationStatus({ status }: { status: VoucherApplicationStatus }) {

@@ -21,7 +21,7 @@ import { expireSessionsOfClosedOrders } from "~/services/payments/stripe";
 import type { Message } from "~/services/accounts/types";
 import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
-import { ApplicationStatus } from "~/components/vouchers";
+import { ApplicationStatus, bpsPercent } from "~/components/vouchers";
 import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 import { ScrollArea } from "~/components/scroll-area";
@@ -134,10 +134,6 @@ function formatDate(iso: string, locale: Locale): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Shanghai" }).format(new Date(iso));
 }
 
-function percent(bps: number): string {
-  return `${(bps / 100).toFixed(bps % 100 === 0 ? 0 : 2)}%`;
-}
-
 export default function VoucherProgrammeDetail() {
   const { programme: p, pending, decided, vouchers, topUps, search: searched } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
@@ -158,7 +154,7 @@ export default function VoucherProgrammeDetail() {
           <>
             {t("vouchers.programme.termsLine", {
               amount: formatFen(p.voucherAmountFen, locale),
-              coverage: percent(p.coverageBps),
+              coverage: bpsPercent(p.coverageBps),
               cap: formatFen(p.yearlyCapFen, locale),
             })}
             {" · "}

@@ -10,6 +10,7 @@ import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
 import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
+import { bpsPercent } from "~/components/vouchers";
 
 export const meta: MetaFunction = ({ matches }) => {
   const t = metaTranslator(matches);
@@ -30,10 +31,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
     { budget: 0, remaining: 0, redeemed: 0, owed: 0, pending: 0 },
   );
   return { programmes, totals };
-}
-
-function percent(bps: number): string {
-  return `${(bps / 100).toFixed(bps % 100 === 0 ? 0 : 2)}%`;
 }
 
 export default function BureauVoucherProgrammes() {
@@ -107,7 +104,7 @@ export default function BureauVoucherProgrammes() {
                 cell: (p) =>
                   t("vouchers.programme.termsLine", {
                     amount: formatFen(p.voucherAmountFen, locale),
-                    coverage: percent(p.coverageBps),
+                    coverage: bpsPercent(p.coverageBps),
                     cap: formatFen(p.yearlyCapFen, locale),
                   }),
               },

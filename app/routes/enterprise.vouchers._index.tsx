@@ -19,7 +19,7 @@ import { APPLICATION_FIELDS } from "~/services/vouchers/form-fields";
 import { orderNo } from "~/services/checkout/rules";
 import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
-import { ApplicationStatus } from "~/components/vouchers";
+import { ApplicationStatus, bpsPercent, ProgrammeTerms } from "~/components/vouchers";
 import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 
@@ -70,10 +70,6 @@ export async function action({ request }: ActionFunctionArgs) {
 
 function formatDate(iso: string, locale: Locale): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "Asia/Shanghai" }).format(new Date(iso));
-}
-
-function percent(bps: number): string {
-  return `${(bps / 100).toFixed(bps % 100 === 0 ? 0 : 2)}%`;
 }
 
 function signedFen(fen: number, locale: Locale): string {
@@ -138,7 +134,7 @@ export default function VoucherWallet() {
                   <>
                     {v.programmeName}
                     <br />
-                    <small className="kpi__label">{t("vouchers.coverage", { percent: percent(v.coverageBps) })}</small>
+                    <small className="kpi__label">{t("vouchers.coverage", { percent: bpsPercent(v.coverageBps) })}</small>
                   </>
                 ),
               },
@@ -243,20 +239,7 @@ export default function VoucherWallet() {
                   <h3 className="result-card__title" id={`programme-${p.id}`}>
                     {p.name}
                   </h3>
-                  <dl className="voucher-terms">
-                    <dt>{t("vouchers.field.voucherAmount")}</dt>
-                    <dd>{formatFen(p.voucherAmountFen, locale)}</dd>
-                    <dt>{t("vouchers.field.coveragePercent")}</dt>
-                    <dd>{percent(p.coverageBps)}</dd>
-                    <dt>{t("vouchers.field.yearlyCap")}</dt>
-                    <dd>{formatFen(p.yearlyCapFen, locale)}</dd>
-                    <dt>{t("vouchers.field.validity")}</dt>
-                    <dd>
-                      {p.validFrom} – {p.validTo}
-                    </dd>
-                    <dt>{t("vouchers.programme.remaining")}</dt>
-                    <dd>{formatFen(p.remainingBudgetFen, locale)}</dd>
-                  </dl>
+                  <ProgrammeTerms programme={p} />
                   <p className="result-card__modes">{p.qualifyingModes.map((m) => t(`mode.${m}`)).join(" · ")}</p>
                   {p.myVouchers > 0 ? <p className="kpi__label">{t("vouchers.apply.alreadyHave", { count: p.myVouchers })}</p> : null}
                   {p.pendingApplicationId !== null ? (

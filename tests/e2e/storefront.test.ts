@@ -84,7 +84,7 @@ describe.skipIf(skip)("e2e storefront", () => {
     for (const profile of BROWSER_PROFILES) {
       for (const screen of SCREENS) {
         const { context: checked, page, settle } = await openCheckedPage(browser!, external ?? server!.url, profile, screen, problems, STEP_TIMEOUT);
-        for (const path of ["/", "/results", "/results?sort=price_desc&voucher=1", "/screen", "/login", "/signup"]) {
+        for (const path of ["/", "/results", "/results?sort=price_desc&voucher=1", "/vouchers", "/screen", "/login", "/signup"]) {
           await page.goto(path);
           await settle();
         }

@@ -15,7 +15,11 @@ describe("navigation", () => {
   });
 
   it("shows each role its own pages", () => {
-    expect(navigationFor(null).map((i) => i.to)).toEqual(["/", "/results", "/screen"]);
+    expect(navigationFor(null).map((i) => i.to)).toEqual(["/", "/results", "/screen", "/vouchers"]);
+    // Enterprises and the bureau reach vouchers through their own pages; the public page is for everyone else.
+    expect(navigationFor("enterprise").map((i) => i.to)).toEqual(expect.arrayContaining(["/enterprise/vouchers"]));
+    expect(navigationFor("enterprise").map((i) => i.to)).not.toContain("/vouchers");
+    expect(navigationFor("institution").map((i) => i.to)).toContain("/vouchers");
     expect(navigationFor("operator").map((i) => i.to)).toContain("/operator/payouts");
     expect(navigationFor("institution").map((i) => i.to)).not.toContain("/operator/payouts");
   });

@@ -332,10 +332,15 @@ export interface OpenProgramme extends ProgrammeSummary {
   myVouchers: number;
 }
 
-/** Programmes an enterprise can apply to now: open, and their last valid day not passed. */
-export async function openProgrammesFor(db: Kysely<DB>, enterpriseId: number, now: Date = new Date()): Promise<OpenProgramme[]> {
+/** Programmes taking applications now: open, and their last valid day not passed (the public voucher page). */
+export async function openProgrammes(db: Kysely<DB>, now: Date = new Date()): Promise<ProgrammeSummary[]> {
   const today = chinaDate(now);
-  const programmes = (await listProgrammes(db)).filter((p) => p.status === "open" && p.validTo >= today);
+  return (await listProgrammes(db)).filter((p) => p.status === "open" && p.validTo >= today);
+}
+
+/** Programmes an enterprise can apply to now, with its own standing in each. */
+export async function openProgrammesFor(db: Kysely<DB>, enterpriseId: number, now: Date = new Date()): Promise<OpenProgramme[]> {
+  const programmes = await openProgrammes(db, now);
   if (programmes.length === 0) return [];
   const ids = programmes.map((p) => p.id);
   const [pending, mine] = await Promise.all([
