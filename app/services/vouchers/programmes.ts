@@ -139,9 +139,9 @@ export async function topUpProgramme(
 ): Promise<{ ok: true; amountFen: number; totalBudgetFen: number } | Rejected<TopUpField>> {
   const parsed = topUpSchema.safeParse({ amount: input.amount, reason: input.reason, seenTotal: input.seenTotal });
   if (!parsed.success) {
-    const fieldErrors = fieldErrorsFrom<TopUpField | "seenTotal">(parsed.error);
-    if (fieldErrors.seenTotal) return { ok: false, fieldErrors: {}, formError: { key: fieldErrors.seenTotal } };
-    return { ok: false, fieldErrors: { amount: fieldErrors.amount, reason: fieldErrors.reason } };
+    const { seenTotal, ...fieldErrors } = fieldErrorsFrom<TopUpField | "seenTotal">(parsed.error);
+    if (seenTotal) return { ok: false, fieldErrors: {}, formError: { key: seenTotal } };
+    return { ok: false, fieldErrors };
   }
   const { amount, reason, seenTotal } = parsed.data;
   return db.transaction().execute(async (trx) => {
