@@ -176,6 +176,7 @@ export interface DB {
   spot_check_items: SpotCheckItemsTable;
   voucher_disallowances: VoucherDisallowancesTable;
   programme_top_ups: ProgrammeTopUpsTable;
+  order_invoices: OrderInvoicesTable;
   contract_price_references: ContractPriceReferencesView;
   payee_accounts: PayeeAccountsTable;
   ledger_accounts: LedgerAccountsTable;
@@ -430,6 +431,19 @@ export interface VoucherDisallowancesTable {
   reason: string;
   decided_by: number;
   decided_at: CreatedAt;
+}
+
+export interface OrderInvoicesTable {
+  order_id: number;
+  title: string;
+  tax_id: string;
+  email: string | null;
+  requested_by: number;
+  requested_at: CreatedAt;
+  invoice_no: string | null;
+  issued_on: string | null;
+  issued_by: number | null;
+  issued_at: Date | null;
 }
 
 export interface ProgrammeTopUpsTable {

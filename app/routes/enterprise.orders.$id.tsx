@@ -2,18 +2,20 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import { formatWhen, messageText } from "~/components/checkout/format";
+import { InvoicePanel } from "~/components/checkout/invoice";
 import { BankInstructions, OrderHistory, OrderReceipt, OrderPageHead } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
 import { metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
-import { cancelOrder, CheckoutError, checkoutHttpStatus, getOrderDetail } from "~/services/checkout";
+import { cancelOrder, CheckoutError, checkoutHttpStatus, getInvoice, getOrderDetail, invoiceDefaults, requestInvoice } from "~/services/checkout";
+import { todayInChina } from "~/services/contracts/calendar";
 import { expireSessionsOfClosedOrders } from "~/services/payments/stripe";
 import { requireUser } from "~/session.server";
 import { idParam } from "~/utils/route-params";
 
 // The buyer's order: what to do next while it is pending (pay on Stripe's page, or transfer with the reference code),
-// cancel, and the receipt once it is paid.
+// cancel, the receipt once it is paid, and the invoice to ask for.
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
   const t = metaTranslator(matches);
@@ -26,21 +28,33 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const order = await getOrderDetail(await getDb(), idParam(params.id));
   // Another organisation's order is answered like a missing one.
   if (!order || order.buyerOrganisationId !== user.organisationId) throw new Response("Not found", { status: 404 });
-  return { order: toWire(order) };
+  const db = await getDb();
+  const [invoice, defaults] = await Promise.all([getInvoice(db, order.id), invoiceDefaults(db, user.organisationId)]);
+  return { order: toWire(order), invoice: toWire(invoice), invoiceDefaults: defaults, today: todayInChina() };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request, ["enterprise"]);
   const id = idParam(params.id);
   const form = await request.formData();
-  if (form.get("intent") !== "cancel") return data({ error: { key: "checkout.error.unknownAction", params: {} } }, { status: 400 });
   const db = await getDb();
+  if (form.get("intent") === "requestInvoice") {
+    const asked = await requestInvoice(db, { userId: user.id, organisationId: user.organisationId }, {
+      orderId: id,
+      title: form.get("title"),
+      taxId: form.get("taxId"),
+      email: form.get("email"),
+    });
+    if (!asked.ok) return data({ error: null, invoice: { formError: asked.formError ?? null, fieldErrors: asked.fieldErrors } }, { status: 400 });
+    return redirect(`/enterprise/orders/${id}?invoiceRequested=1#invoice`);
+  }
+  if (form.get("intent") !== "cancel") return data({ error: { key: "checkout.error.unknownAction", params: {} }, invoice: null }, { status: 400 });
   try {
     await cancelOrder(db, { userId: user.id, organisationId: user.organisationId }, id);
   } catch (error) {
     if (!(error instanceof CheckoutError)) throw error;
     if (error.kind === "not_found") throw new Response("Not found", { status: 404 });
-    return data({ error: { key: error.key, params: error.params } }, { status: checkoutHttpStatus(error) });
+    return data({ error: { key: error.key, params: error.params }, invoice: null }, { status: checkoutHttpStatus(error) });
   }
   const order = await db.selectFrom("orders").select("stripe_checkout_session_id").where("id", "=", id).executeTakeFirst();
   await expireSessionsOfClosedOrders([{ orderId: id, sessionId: order?.stripe_checkout_session_id ?? null }]);
@@ -48,7 +62,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function EnterpriseOrder() {
-  const { order } = useLoaderData<typeof loader>();
+  const { order, invoice, invoiceDefaults: defaults, today } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const [search] = useSearchParams();
   const navigation = useNavigation();
@@ -91,6 +105,11 @@ export default function EnterpriseOrder() {
           {t("checkout.order.cancelledDone")}
         </p>
       ) : null}
+      {search.get("invoiceRequested") ? (
+        <p className="success" role="status">
+          {t("checkout.invoice.requestedDone")}
+        </p>
+      ) : null}
       {actionData?.error ? (
         <p className="form-error" role="alert">
           {messageText(t, locale, actionData.error)}
@@ -130,6 +149,8 @@ export default function EnterpriseOrder() {
       ) : null}
 
       <OrderReceipt order={order} />
+
+      <InvoicePanel side="buyer" invoice={invoice} canRequest={order.status === "completed"} defaults={defaults} refusal={actionData?.invoice} today={today} />
 
       <OrderHistory events={order.events} />
     </div>

@@ -1,19 +1,22 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import "~/components/charts/charts.css";
 import { formatWhen } from "~/components/checkout/format";
+import { InvoicePanel } from "~/components/checkout/invoice";
 import { OrderHistory, OrderReceipt, OrderPageHead } from "~/components/checkout/order-bits";
 import { toWire } from "~/components/checkout/wire";
 import { getDb } from "~/db.server";
 import { formatFen, metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
-import { getOrderDetail } from "~/services/checkout";
+import { getInvoice, getOrderDetail, issueInvoice } from "~/services/checkout";
+import { todayInChina } from "~/services/contracts/calendar";
 import { platformFeeFen } from "~/services/ledger";
 import { requireUser } from "~/session.server";
 import { env } from "~/env.server";
 import { idParam } from "~/utils/route-params";
 
-// The seller's receipt of one sale: the same receipt the buyer has, plus how the money reaches the institution.
+// The seller's receipt of one sale: the same receipt the buyer has, how the money reaches the institution, and the
+// invoice the buyer asked for.
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => {
   const t = metaTranslator(matches);
@@ -25,11 +28,28 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const order = await getOrderDetail(await getDb(), idParam(params.id));
   if (!order || order.sellerOrganisationId !== user.organisationId) throw new Response("Not found", { status: 404 });
   const feeFen = platformFeeFen(order.cashDueFen, env().PLATFORM_FEE_BPS);
-  return { order: toWire(order), feeFen };
+  const invoice = await getInvoice(await getDb(), order.id);
+  return { order: toWire(order), feeFen, invoice: toWire(invoice), today: todayInChina() };
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request, ["institution"]);
+  const id = idParam(params.id);
+  const form = await request.formData();
+  if (form.get("intent") !== "issueInvoice") throw new Response("Bad request", { status: 400 });
+  const issued = await issueInvoice(await getDb(), { userId: user.id, organisationId: user.organisationId }, {
+    orderId: id,
+    invoiceNo: form.get("invoiceNo"),
+    issuedOn: form.get("issuedOn"),
+  });
+  if (!issued.ok) return data({ invoice: { formError: issued.formError ?? null, fieldErrors: issued.fieldErrors } }, { status: 400 });
+  return redirect(`/institution/orders/${id}?invoiceIssued=1#invoice`);
 }
 
 export default function InstitutionOrder() {
-  const { order, feeFen } = useLoaderData<typeof loader>();
+  const { order, feeFen, invoice, today } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const [search] = useSearchParams();
   const t = useT();
   const locale = useLocale();
   const paid = order.status === "completed";
@@ -69,7 +89,13 @@ export default function InstitutionOrder() {
           </dl>
         </section>
       ) : null}
+      {search.get("invoiceIssued") ? (
+        <p className="success" role="status">
+          {t("checkout.invoice.issuedDone")}
+        </p>
+      ) : null}
       <OrderReceipt order={order} />
+      <InvoicePanel side="seller" invoice={invoice} canRequest={paid} refusal={actionData?.invoice} today={today} />
       <OrderHistory events={order.events} />
     </div>
   );

@@ -89,6 +89,12 @@ export default function InstitutionOrders() {
               cell: (o) => (
                 <>
                   <OrderStatusBadge status={o.status} />
+                  {o.status === "completed" && o.invoice === "requested" ? (
+                    <>
+                      {" "}
+                      <span className="tag tag--alert">{t("checkout.invoice.pendingTag")}</span>
+                    </>
+                  ) : null}
                   <br />
                   <small className="muted">{formatWhen(o.paidAt ?? o.createdAt, locale)}</small>
                 </>

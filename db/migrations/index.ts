@@ -19,6 +19,7 @@ import * as m0017 from "./0017_voucher_disallowances";
 import * as m0018 from "./0018_price_references";
 import * as m0019 from "./0019_payee_accounts";
 import * as m0020 from "./0020_programme_top_ups";
+import * as m0021 from "./0021_order_invoices";
 
 /** Every migration, in order. Listed statically so the bundler, tsx and Vitest all see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   "0018_price_references": m0018,
   "0019_payee_accounts": m0019,
   "0020_programme_top_ups": m0020,
+  "0021_order_invoices": m0021,
 };

@@ -9,3 +9,4 @@ export * from "./queries";
 export * from "./rules";
 export * from "./start";
 export * from "./bank";
+export * from "./invoices";

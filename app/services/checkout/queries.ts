@@ -34,6 +34,8 @@ export interface OrderListRow {
   expiresAt: Date;
   paidAt: Date | null;
   contractNo: string | null;
+  /** the invoice (发票): not asked for, asked for and not yet issued, or issued */
+  invoice: "none" | "requested" | "issued";
 }
 
 export const ORDERS_PAGE_SIZE = 30;
@@ -62,6 +64,7 @@ export async function listOrders(
       .innerJoin("organisations as b", "b.id", "o.buyer_organisation_id")
       .innerJoin("organisations as s", "s.id", "o.seller_organisation_id")
       .leftJoin("contracts as c", "c.id", "o.contract_id")
+      .leftJoin("order_invoices as i", "i.order_id", "o.id")
       .select([
         "o.id",
         "o.result_id",
@@ -78,6 +81,8 @@ export async function listOrders(
         "o.expires_at",
         "o.paid_at",
         "c.contract_no",
+        "i.order_id as invoice_requested",
+        "i.invoice_no",
       ])
       .orderBy("o.id", "desc")
       .limit(perPage)
@@ -106,13 +111,14 @@ export async function listOrders(
       expiresAt: r.expires_at,
       paidAt: r.paid_at,
       contractNo: r.contract_no,
+      invoice: r.invoice_no !== null ? ("issued" as const) : r.invoice_requested !== null ? ("requested" as const) : ("none" as const),
     })),
     total,
     counts: byStatus,
   };
 }
 
-export interface OrderDetail extends OrderListRow {
+export interface OrderDetail extends Omit<OrderListRow, "invoice"> {
   buyerOrganisationId: number;
   sellerOrganisationId: number;
   buyerUser: string;
