@@ -1,5 +1,16 @@
 import type { Kysely } from "kysely";
-import { createInquiry, expireOrder, markOrderPaid, quoteInquiry, refundOrder, startCheckout, type StartedCheckout } from "../../app/services/checkout";
+import {
+  createInquiry,
+  expireOrder,
+  invoiceDefaults,
+  issueInvoice,
+  markOrderPaid,
+  quoteInquiry,
+  refundOrder,
+  requestInvoice,
+  startCheckout,
+  type StartedCheckout,
+} from "../../app/services/checkout";
 import { CheckoutError } from "../../app/services/checkout/errors";
 import { isStale } from "../../app/services/catalogue/lifecycle";
 import {
@@ -486,7 +497,38 @@ export const ordersStep: SeedStep = {
       if (applied.ok) pendingApplications += 1;
     }
 
+    // Invoices (发票): most buyers ask for one within days of paying, and most sellers have issued it; the rest are due
+    // (the demo enterprise's own orders are left for trying the request).
+    const paidOrders = await db
+      .selectFrom("orders")
+      .select(["id", "buyer_organisation_id", "seller_organisation_id", "paid_at"])
+      .where("status", "=", "completed")
+      .where("buyer_organisation_id", "!=", demoEnterprise ?? 0)
+      .orderBy("id")
+      .execute();
+    let invoicesRequested = 0;
+    let invoicesIssued = 0;
+    for (const o of paidOrders) {
+      const buyerUser = refs.usersByOrganisation.get(o.buyer_organisation_id)?.[0];
+      const sellerUser = refs.usersByOrganisation.get(o.seller_organisation_id)?.[0];
+      if (!o.paid_at || !buyerUser || !sellerUser || !rng.chance(0.75)) continue;
+      const askedAt = new Date(Math.min(o.paid_at.getTime() + rng.int(1, 5 * 24) * 3_600_000, now.getTime() - 3_600_000));
+      const defaults = await invoiceDefaults(db, o.buyer_organisation_id);
+      const asked = await requestInvoice(db, { userId: buyerUser, organisationId: o.buyer_organisation_id }, { orderId: o.id, ...defaults }, askedAt);
+      if (!asked.ok) continue;
+      invoicesRequested += 1;
+      const issuedAt = new Date(askedAt.getTime() + rng.int(1, 10) * DAY);
+      if (issuedAt > now || !rng.chance(0.85)) continue;
+      const issued = await issueInvoice(
+        db,
+        { userId: sellerUser, organisationId: o.seller_organisation_id },
+        { orderId: o.id, invoiceNo: `2641${chinaDate(issuedAt).slice(2, 4)}${String(o.id).padStart(14, "0")}`, issuedOn: chinaDate(issuedAt) },
+        issuedAt,
+      );
+      if (issued.ok) invoicesIssued += 1;
+    }
+
     ctx.progress(total, total);
-    return { ...counts, pendingApplications, voucherHolders: vouchers.size, seedProgrammes: created ? 1 : 0 };
+    return { ...counts, invoicesRequested, invoicesIssued, pendingApplications, voucherHolders: vouchers.size, seedProgrammes: created ? 1 : 0 };
   },
 };

@@ -212,6 +212,10 @@ describeEachEngine("demo seed", (db) => {
     expect(counts.refundedOrders).toBeGreaterThan(0);
     expect(counts.pendingTransfers).toBeGreaterThan(0);
     expect(counts.payouts).toBeGreaterThan(0);
+    // Invoices: most paid orders have one asked for, most of those issued, some still due.
+    expect(counts.invoicesRequested).toBeGreaterThan(counts.completedOrders / 2);
+    expect(counts.invoicesIssued).toBeGreaterThan(counts.invoicesRequested / 2);
+    expect(counts.invoicesIssued).toBeLessThan(counts.invoicesRequested);
     // The bureau has applications to decide, made in the last days.
     expect(counts.pendingApplications).toBe(6);
     const pending = await listApplications(db(), { status: "pending" });
