@@ -6,7 +6,7 @@ import { hashPassword } from "./passwords";
 import { deleteUserSessions } from "./sessions";
 import { formError, type Rejected } from "./types";
 import { insertUser } from "./users";
-import { emailSchema, fieldErrorsFrom, newPasswordSchema, requiredText, uniqueViolation } from "./validation";
+import { emailSchema, fieldErrorsFrom, idFrom, newPasswordSchema, requiredText, uniqueViolation } from "./validation";
 
 // An organisation's accounts (docs/decisions/0016). Its administrators add colleagues, switch accounts off and on,
 // give a colleague a new first password, and pass the administrator role on. There is no e-mail here to send a reset
@@ -156,7 +156,7 @@ export async function changeMember(
   input: { memberId: unknown; change: unknown; password?: unknown },
   now: Date = new Date(),
 ): Promise<{ ok: true; change: MemberChange; member: { id: number; displayName: string } } | Rejected<MemberChangeField>> {
-  const memberId = typeof input.memberId === "string" && /^[1-9]\d{0,15}$/.test(input.memberId) ? Number(input.memberId) : null;
+  const memberId = idFrom(input.memberId);
   if (memberId === null) return formError("account.members.error.notFound");
   if (!(MEMBER_CHANGES as readonly unknown[]).includes(input.change)) return formError("account.members.error.unknownChange");
   const parsed = changeSchema.safeParse({ change: input.change, password: input.password });

@@ -43,3 +43,9 @@ export function uniqueViolation(error: unknown): string | null {
   const { code, constraint_name: constraint } = error as { code?: unknown; constraint_name?: unknown };
   return code === "23505" && typeof constraint === "string" ? constraint : null;
 }
+
+/** An id as a form or a caller passes it: a positive whole number, or its decimal text; null for anything else. */
+export function idFrom(value: unknown): number | null {
+  const n = typeof value === "number" ? value : typeof value === "string" && /^\d{1,15}$/.test(value.trim()) ? Number(value) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+}

@@ -1,10 +1,12 @@
 import { z } from "zod";
 import type { FieldErrors } from "../accounts/types";
+import { idFrom } from "../accounts/validation";
 import { parseYuanToFen } from "../contracts/money";
 
 // Form parsing for the voucher pages. Every message is an i18n key in app/i18n/messages/vouchers.ts.
 
 export { formError } from "../accounts/types";
+export { idFrom } from "../accounts/validation";
 
 export function requiredText(max: number) {
   return z.string({ error: "vouchers.error.required" }).trim().min(1, "vouchers.error.required").max(max, "vouchers.error.tooLong");
@@ -50,12 +52,6 @@ export const positiveId = z.coerce
   .number({ error: "vouchers.error.required" })
   .int("vouchers.error.required")
   .positive("vouchers.error.required");
-
-/** A positive safe-integer id from a form value, or null. */
-export function idFrom(value: unknown): number | null {
-  const n = typeof value === "number" ? value : typeof value === "string" && /^\d{1,15}$/.test(value.trim()) ? Number(value) : NaN;
-  return Number.isSafeInteger(n) && n > 0 ? n : null;
-}
 
 /** A form value that must be an id (see idFrom), refused with `message` (an i18n key) otherwise. */
 export function idField(message: string) {
