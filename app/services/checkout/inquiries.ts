@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { DB, InquiryStatus, QuoteStatus, TransferMode } from "../../../db/schema";
 import type { FieldErrors, Message, Rejected } from "../accounts/types";
 import { isStale } from "../catalogue/lifecycle";
+import { addDays, isIsoDate } from "../contracts/calendar";
 import { parseYuanToFen } from "../contracts/money";
 import { chinaDate } from "../vouchers/validation";
 import { CheckoutError, violatedConstraint } from "./errors";
@@ -120,18 +121,6 @@ async function quoteInUse(trx: Kysely<DB>, inquiryId: number): Promise<boolean> 
   return row !== undefined;
 }
 
-function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
-function isCalendarDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  const d = new Date(`${value}T00:00:00Z`);
-  return Number.isFinite(d.getTime()) && d.toISOString().slice(0, 10) === value;
-}
-
 /**
  * The institution quotes a price (yuan as typed, to the fen) valid through a date (today … today + MAX_QUOTE_DAYS,
  * China calendar). A new quote replaces the one before. Refused while the buyer is paying for the current quote.
@@ -154,7 +143,7 @@ export async function quoteInquiry(
   const today = chinaDate(now);
   const validUntil = typeof input.validUntil === "string" ? input.validUntil.trim() : "";
   if (validUntil === "") errors.validUntil = "checkout.inquiry.error.required";
-  else if (!isCalendarDate(validUntil)) errors.validUntil = "checkout.inquiry.error.date";
+  else if (!isIsoDate(validUntil)) errors.validUntil = "checkout.inquiry.error.date";
   else if (validUntil < today) errors.validUntil = "checkout.inquiry.error.validPast";
   else if (validUntil > addDays(today, MAX_QUOTE_DAYS)) errors.validUntil = "checkout.inquiry.error.validTooLong";
 
