@@ -214,6 +214,12 @@ export default function Reimbursement() {
                               <span className="tag tag--alert">{t(`payee.tag.${l.payee}`)}</span>
                             </>
                           ) : null}
+                          {l.uninvoiced > 0 ? (
+                            <>
+                              {" "}
+                              <span className="tag">{t("vouchers.reimbursement.uninvoiced", { count: l.uninvoiced })}</span>
+                            </>
+                          ) : null}
                           {l.disallowedFen > 0 ? (
                             <>
                               {" "}

@@ -110,6 +110,7 @@ export default function InstitutionSettlement() {
                       {p.programmeName}
                       {p.irregularFindings > 0 && p.owedFen > 0 ? <small className="held-note">{t("vouchers.mine.held", { count: p.irregularFindings })}</small> : null}
                       {p.disallowedFen > 0 ? <small className="held-note">{t("vouchers.mine.disallowed", { amount: formatFen(p.disallowedFen, locale) })}</small> : null}
+                      {p.uninvoiced > 0 ? <small className="held-note">{t("vouchers.mine.uninvoiced", { count: p.uninvoiced })}</small> : null}
                     </>
                   ),
                 },

@@ -5,6 +5,7 @@ import { action as saleAction, loader as saleLoader } from "../../app/routes/ins
 import { createSession } from "../../app/services/accounts/sessions";
 import type { SessionUser } from "../../app/services/accounts/types";
 import { getInvoice, issueInvoice, listOrders, refundOrder, requestInvoice, type StartedCheckout } from "../../app/services/checkout";
+import { reimbursementOverview } from "../../app/services/vouchers";
 import { formRequest, location, refused, useAppDatabase } from "../helpers/app-db";
 import { describeEachEngine } from "../helpers/db";
 import { asActor, createMarket, voucherFor, type Market } from "./checkout-fixtures";
@@ -90,6 +91,12 @@ describeEachEngine("order invoices", (db, engine) => {
     const sales = await listOrders(db(), { sellerOrganisationId: m.seller.organisationId });
     expect(sales.rows.find((r) => r.id === order.orderId)?.invoice).toBe("requested");
 
+    // The bureau's reimbursement list counts the seller's voucher purchases still without an invoice.
+    const uninvoiced = async () =>
+      (await reimbursementOverview(db(), m.bureau.organisationId)).find((r) => r.programmeId === m.programmeId && r.institutionId === m.seller.organisationId)?.uninvoiced;
+    const before = await uninvoiced();
+    expect(before).toBeGreaterThanOrEqual(1);
+
     const path = `/institution/orders/${order.orderId}`;
     const issue = (fields: Record<string, string>) => saleAction({ request: post(m.seller, path, { intent: "issueInvoice", ...fields }), params: { id: String(order.orderId) }, context });
     expect(refused(await issue({ invoiceNo: "12", issuedOn: chinaDay(new Date(Date.now() + 2 * DAY)) }))).toEqual({
@@ -106,6 +113,7 @@ describeEachEngine("order invoices", (db, engine) => {
     expect((await getInvoice(db(), order.orderId))?.issued).toBeNull();
 
     expect(location(await issue({ invoiceNo: "2641 2000 0000 1234 5678", issuedOn: chinaDay(new Date(Date.now() - DAY)) }))).toBe(`${path}?invoiceIssued=1#invoice`);
+    expect(await uninvoiced()).toBe((before as number) - 1);
     expect((await getInvoice(db(), order.orderId))?.issued).toEqual({ invoiceNo: "26412000000012345678", issuedOn: chinaDay(new Date(Date.now() - DAY)), issuedBy: m.seller.displayName });
     expect(refused(await issue({ invoiceNo: "26412000000099999999", issuedOn: chinaDay(new Date()) })).body).toMatchObject({
       invoice: { formError: { key: "checkout.invoice.error.alreadyIssued" } },

@@ -26,6 +26,8 @@ export interface OwedRow {
   disallowedFen: number;
   /** when the oldest redemption still owed was paid for (the first since the institution's last batch); null when nothing is owed */
   waitingSince: Date | null;
+  /** of the voucher purchases since its last batch, those whose invoice (发票) the seller has not recorded */
+  uninvoiced: number;
 }
 
 /**
@@ -131,6 +133,7 @@ async function owedRows(db: Kysely<DB>, which: RawBuilder<unknown>): Promise<Owe
     irregular: number;
     disallowed: number;
     waiting_since: Date | null;
+    uninvoiced: number;
   }>`
     select p.id as programme_id, p.name as programme_name, p.year as programme_year,
            o.id as institution_id, o.name as institution_name,
@@ -143,16 +146,21 @@ async function owedRows(db: Kysely<DB>, which: RawBuilder<unknown>): Promise<Owe
                and not exists (select 1 from voucher_disallowances d where d.order_id = i.order_id))::int as irregular,
            coalesce((select sum(d.amount_fen) from voucher_disallowances d join orders r on r.id = d.order_id
                       where r.programme_id = p.id and r.seller_organisation_id = o.id and r.status = 'completed'), 0)::bigint as disallowed,
-           (select min(r.paid_at) from orders r
-             where r.seller_organisation_id = o.id and r.programme_id = p.id and r.status = 'completed' and r.voucher_part_fen > 0
-               and r.paid_at > coalesce((select max(b.created_at) from reimbursement_batch_lines l
-                                           join reimbursement_batches b on b.id = l.batch_id
-                                          where b.programme_id = p.id and l.institution_id = o.id), '-infinity')) as waiting_since
+           w.waiting_since, w.uninvoiced
       from ledger_accounts a
       join voucher_programmes p on p.id = a.programme_id
       join organisations o on o.id = a.owner_organisation_id
+      cross join lateral (
+        select min(r.paid_at) as waiting_since,
+               (count(*) filter (where not exists (select 1 from order_invoices i where i.order_id = r.id and i.invoice_no is not null)))::int as uninvoiced
+          from orders r
+         where r.seller_organisation_id = o.id and r.programme_id = p.id and r.status = 'completed' and r.voucher_part_fen > 0
+           and r.paid_at > coalesce((select max(b.created_at) from reimbursement_batch_lines l
+                                       join reimbursement_batches b on b.id = l.batch_id
+                                      where b.programme_id = p.id and l.institution_id = o.id), '-infinity')
+      ) w
      where ${which} and a.purpose in ('voucher_reimbursable', 'reimbursement_in_payment')
-     group by p.id, o.id
+     group by p.id, o.id, w.waiting_since, w.uninvoiced
      order by p.year desc, p.id desc, owed desc, o.name`.execute(db);
   return rows.map((r) => ({
     programmeId: r.programme_id,
@@ -166,6 +174,7 @@ async function owedRows(db: Kysely<DB>, which: RawBuilder<unknown>): Promise<Owe
     irregularFindings: r.irregular,
     disallowedFen: r.disallowed,
     waitingSince: r.owed > 0 ? r.waiting_since : null,
+    uninvoiced: r.owed > 0 ? r.uninvoiced : 0,
   }));
 }
 
