@@ -115,6 +115,12 @@ export default function EnterpriseOrders() {
               cell: (o) => (
                 <>
                   <OrderStatusBadge status={o.status} />
+                  {o.status === "completed" && o.invoice !== "none" ? (
+                    <>
+                      {" "}
+                      <span className="tag">{t(o.invoice === "issued" ? "checkout.invoice.issuedTag" : "checkout.invoice.pendingTag")}</span>
+                    </>
+                  ) : null}
                   {o.status === "pending" ? (
                     <>
                       <br />
