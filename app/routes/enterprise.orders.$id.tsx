@@ -25,10 +25,10 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => 
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, ["enterprise"]);
-  const order = await getOrderDetail(await getDb(), idParam(params.id));
+  const db = await getDb();
+  const order = await getOrderDetail(db, idParam(params.id));
   // Another organisation's order is answered like a missing one.
   if (!order || order.buyerOrganisationId !== user.organisationId) throw new Response("Not found", { status: 404 });
-  const db = await getDb();
   const [invoice, defaults] = await Promise.all([getInvoice(db, order.id), invoiceDefaults(db, user.organisationId)]);
   return { order: toWire(order), invoice: toWire(invoice), invoiceDefaults: defaults, today: todayInChina() };
 }

@@ -25,10 +25,11 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaded, matches }) => 
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, ["institution"]);
-  const order = await getOrderDetail(await getDb(), idParam(params.id));
+  const db = await getDb();
+  const order = await getOrderDetail(db, idParam(params.id));
   if (!order || order.sellerOrganisationId !== user.organisationId) throw new Response("Not found", { status: 404 });
   const feeFen = platformFeeFen(order.cashDueFen, env().PLATFORM_FEE_BPS);
-  const invoice = await getInvoice(await getDb(), order.id);
+  const invoice = await getInvoice(db, order.id);
   return { order: toWire(order), feeFen, invoice: toWire(invoice), today: todayInChina() };
 }
 
