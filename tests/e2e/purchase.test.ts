@@ -8,8 +8,8 @@ import { DEMO_INSTITUTION } from "../../db/seed/data/institutions";
 
 // A deal closed the way people close it, in a real browser against the production build on a fresh seeded market: the
 // demo enterprise, on a phone, buys a licence with its innovation voucher plus a bank transfer; the operator confirms
-// the money on the bank statement; the buyer's receipt then shows the registered contract, and so does the bureau's
-// registry. A negotiable listing goes inquiry → quote → accepted quote → checkout. The bureau records related parties
+// the money on the bank statement; the buyer's receipt then shows the registered contract (and the buyer asks for the
+// invoice), and so does the bureau's registry. A negotiable listing goes inquiry → quote → accepted quote → checkout. The bureau records related parties
 // (the voucher may not pay between them), spot-checks voucher purchases, then revokes a voucher and the enterprise's
 // wallet shows it. Every page on the way is checked like the sweeps' pages (no browser error, no overflow, WCAG 2.1 AA).
 
@@ -115,6 +115,16 @@ describe.skipIf(skip)("e2e purchase", () => {
     await buyer.settle();
     await expect.poll(() => page.locator(".order-status").first().innerText()).toBe("已完成");
     expect(await page.locator("dt:has-text('合同编号') + dd").innerText()).toBe(contractNo);
+
+    // The buyer asks for the invoice: title and taxpayer number come filled in from its own organisation.
+    const invoice = page.getByRole("region", { name: "发票" });
+    expect(await invoice.getByLabel(/发票抬头/).inputValue()).toBe(DEMO_ENTERPRISE.name);
+    expect(await invoice.getByLabel(/纳税人识别号/).inputValue()).toMatch(/^[0-9A-HJ-NPQRTUWXY]{18}$/);
+    await invoice.getByLabel(/接收电子发票的邮箱/).fill("caiwu@hengxin.example");
+    await invoice.getByRole("button", { name: "申请开票" }).click();
+    await page.waitForURL(/invoiceRequested=1/);
+    await buyer.settle();
+    expect(await page.getByRole("region", { name: "发票" }).innerText()).toMatch(/申请开票，待卖方开具[\s\S]*caiwu@hengxin\.example/);
 
     const bureau = await openCheckedPage(browser!, server!.url, CHINESE, DESKTOP, problems, STEP_TIMEOUT);
     await logIn(bureau.page, "bureau@demo.cn");
