@@ -19,6 +19,7 @@ import {
 } from "~/services/vouchers";
 import { expireSessionsOfClosedOrders } from "~/services/payments/stripe";
 import type { Message } from "~/services/accounts/types";
+import { todayInChina } from "~/services/contracts/calendar";
 import { requireUser } from "~/session.server";
 import { DataTable } from "~/components/data-table";
 import { ApplicationStatus, bpsPercent } from "~/components/vouchers";
@@ -63,6 +64,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     decided: decided.filter((a) => a.status !== "pending").map(iso),
     vouchers: vouchers.map((v) => ({ ...v, revokedAt: v.revokedAt?.toISOString() ?? null })),
     topUps: topUps.map((u) => ({ ...u, addedAt: u.addedAt.toISOString() })),
+    ended: programme.validTo < todayInChina(),
     search,
   };
 }
@@ -135,7 +137,7 @@ function formatDate(iso: string, locale: Locale): string {
 }
 
 export default function VoucherProgrammeDetail() {
-  const { programme: p, pending, decided, vouchers, topUps, search: searched } = useLoaderData<typeof loader>();
+  const { programme: p, pending, decided, vouchers, topUps, ended, search: searched } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const [search] = useSearchParams();
@@ -239,45 +241,49 @@ export default function VoucherProgrammeDetail() {
         />
       </section>
 
-      <section className="top-up" aria-label={t("vouchers.topUp.title")}>
-        <RowActionForm
-          // A new total remounts the form closed and empty: a top-up done is not offered again half-filled.
-          key={p.totalBudgetFen}
-          summary={t("vouchers.topUp.title")}
-          submitLabel={t("vouchers.topUp.submit")}
-          open={Boolean(actionData?.topUp)}
-          busy={busy}
-          hint={t("vouchers.topUp.intro")}
-          error={actionData?.topUp?.error ? t(actionData.topUp.error.key, actionData.topUp.error.params) : null}
-        >
-          <input type="hidden" name="intent" value="topUp" />
-          <input type="hidden" name="seenTotal" value={p.totalBudgetFen} />
-          <TextField
-            name="amount"
-            label={t("vouchers.topUp.amount")}
-            inputMode="decimal"
-            required
-            error={actionData?.topUp?.amount ? t(actionData.topUp.amount) : null}
-          />
-          <TextField
-            name="reason"
-            label={t("vouchers.topUp.reason")}
-            placeholder={t("vouchers.topUp.reasonPlaceholder")}
-            maxLength={200}
-            required
-            error={actionData?.topUp?.reason ? t(actionData.topUp.reason) : null}
-          />
-        </RowActionForm>
-        {topUps.length > 0 ? (
-          <ul className="top-up__history" aria-label={t("vouchers.topUp.history")}>
-            {topUps.map((u, i) => (
-              <li key={i}>
-                {t("vouchers.topUp.line", { date: formatDate(u.addedAt, locale), by: u.addedBy, amount: formatFen(u.amountFen, locale), reason: u.reason })}
-              </li>
-            ))}
-          </ul>
-        ) : null}
-      </section>
+      {ended && topUps.length === 0 ? null : (
+        <section className="top-up" aria-label={t("vouchers.topUp.title")}>
+          {ended ? null : (
+            <RowActionForm
+              // A new total remounts the form closed and empty: a top-up done is not offered again half-filled.
+              key={p.totalBudgetFen}
+              summary={t("vouchers.topUp.title")}
+              submitLabel={t("vouchers.topUp.submit")}
+              open={Boolean(actionData?.topUp)}
+              busy={busy}
+              hint={t("vouchers.topUp.intro")}
+              error={actionData?.topUp?.error ? t(actionData.topUp.error.key, actionData.topUp.error.params) : null}
+            >
+              <input type="hidden" name="intent" value="topUp" />
+              <input type="hidden" name="seenTotal" value={p.totalBudgetFen} />
+              <TextField
+                name="amount"
+                label={t("vouchers.topUp.amount")}
+                inputMode="decimal"
+                required
+                error={actionData?.topUp?.amount ? t(actionData.topUp.amount) : null}
+              />
+              <TextField
+                name="reason"
+                label={t("vouchers.topUp.reason")}
+                placeholder={t("vouchers.topUp.reasonPlaceholder")}
+                maxLength={200}
+                required
+                error={actionData?.topUp?.reason ? t(actionData.topUp.reason) : null}
+              />
+            </RowActionForm>
+          )}
+          {topUps.length > 0 ? (
+            <ul className="top-up__history" aria-label={t("vouchers.topUp.history")}>
+              {topUps.map((u, i) => (
+                <li key={i}>
+                  {t("vouchers.topUp.line", { date: formatDate(u.addedAt, locale), by: u.addedBy, amount: formatFen(u.amountFen, locale), reason: u.reason })}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </section>
+      )}
 
       <section className="panel panel--spaced" aria-labelledby="pending">
         <h2 id="pending">{t("vouchers.review.pending", { count: pending.length })}</h2>

@@ -150,6 +150,11 @@ describeEachEngine("voucher programmes, applications and issue", (db) => {
         ok: false,
         formError: { key: "vouchers.topUp.error.changed" },
       });
+      const afterItsEnd = new Date(NOW.getTime() + 400 * 86_400_000);
+      expect(await topUpProgramme(db(), p.bureau, { programmeId, amount: "50000", reason: "追加", seenTotal }, afterItsEnd)).toMatchObject({
+        ok: false,
+        formError: { key: "vouchers.topUp.error.ended" },
+      });
       expect(await countRows(db(), "ledger_transactions")).toBe(ledgerBefore);
 
       const added = await topUpProgramme(db(), p.bureau, { programmeId, amount: "50000", reason: "洛财预〔2026〕35 号", seenTotal });

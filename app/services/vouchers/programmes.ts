@@ -128,8 +128,8 @@ export type TopUpField = "amount" | "reason";
 /**
  * 追加预算: the bureau adds to a programme's budget, with a reason. One transaction records the top-up, posts it to the
  * ledger (fund → budget) and raises the programme's total, which the database lets grow only by such a posting.
- * Refused, with nothing written, for bad input, another bureau's programme, or a budget that changed since the form
- * was filled in (it was just topped up: no double top-up from a double submit).
+ * Refused, with nothing written, for bad input, another bureau's programme, a programme past its last day, or a budget
+ * that changed since the form was filled in (it was just topped up: no double top-up from a double submit).
  */
 export async function topUpProgramme(
   db: Kysely<DB>,
@@ -147,13 +147,15 @@ export async function topUpProgramme(
   return db.transaction().execute(async (trx) => {
     const programme = await trx
       .selectFrom("voucher_programmes")
-      .select(["id", "bureau_id", "total_budget_fen"])
+      .select(["id", "bureau_id", "total_budget_fen", "valid_to"])
       .where("id", "=", input.programmeId)
       .forUpdate()
       .executeTakeFirst();
     if (!programme || programme.bureau_id !== actor.organisationId) {
       return { ok: false as const, fieldErrors: {}, formError: { key: "vouchers.error.programmeNotFound" } };
     }
+    // After its last day no voucher can be issued from it: money added then would only sit there.
+    if (programme.valid_to < chinaDate(now)) return { ok: false as const, fieldErrors: {}, formError: { key: "vouchers.topUp.error.ended" } };
     if (programme.total_budget_fen !== seenTotal) return { ok: false as const, fieldErrors: {}, formError: { key: "vouchers.topUp.error.changed" } };
     const topUp = await trx
       .insertInto("programme_top_ups")
