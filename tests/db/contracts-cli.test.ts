@@ -1,27 +1,14 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../db/client";
+import { runScript } from "../helpers/cli";
 import { createTestDatabase, testEngines } from "../helpers/db";
 
-const run = promisify(execFile);
 const HEADER = "contract_no,signed_on,type,field,seller,seller_type,buyer,buyer_region,amount_yuan,technical_income_yuan";
 
-async function cli(file: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const base = { ...process.env };
-  delete base.DATABASE_URL;
-  delete base.DATA_DIR;
-  try {
-    const { stdout, stderr } = await run("npx", ["tsx", "scripts/import-contracts.ts", file], { env: { ...base, ...env }, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const cli = (file: string, env: Record<string, string>) => runScript("scripts/import-contracts.ts", [file], env);
 
 describe.each(testEngines)("npm run import:contracts [%s]", (engine) => {
   it("prints every bad line and exits 1 without importing; imports a good file and exits 0", { timeout: 180_000 }, async () => {

@@ -1,30 +1,16 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../db/client";
+import { runScript } from "../helpers/cli";
 import { createTestDatabase, testEngines } from "../helpers/db";
 
 // `npm run seed` then `npm run ledger:check`, as an operator runs them: the seeded market's ledger checks clean and
 // the command exits 0; a balance changed behind the ledger's back is reported and the command exits 1.
 
-const run = promisify(execFile);
-
-async function cli(script: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const base = { ...process.env };
-  delete base.DATABASE_URL;
-  delete base.DATA_DIR;
-  try {
-    const { stdout, stderr } = await run("npx", ["tsx", script], { env: { ...base, ...env }, timeout: 240_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const cli = (script: string, env: Record<string, string>) => runScript(script, [], env, 240_000);
 
 describe.each(testEngines)("npm run ledger:check after npm run seed [%s]", (engine) => {
   it("passes on the seeded market and exits 0; fails on a tampered balance and exits 1", { timeout: 480_000 }, async () => {

@@ -1,26 +1,12 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../db/client";
+import { runScript } from "../helpers/cli";
 import { createTestDatabase, testEngines } from "../helpers/db";
 
-const run = promisify(execFile);
-
-async function cli(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const base = { ...process.env };
-  delete base.DATABASE_URL;
-  delete base.DATA_DIR;
-  try {
-    const { stdout, stderr } = await run("npx", ["tsx", script, ...args], { env: { ...base, ...env }, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const cli = runScript;
 
 describe.each(testEngines)("npm run user:create and user:password [%s]", (engine) => {
   it("creates a bureau administrator, then gives them a first password they must change; bad input changes nothing", { timeout: 180_000 }, async () => {
