@@ -14,6 +14,7 @@ import { Kpi } from "~/components/kpi";
 import { PageHead } from "~/components/page-head";
 import { RowActionForm } from "~/components/row-action";
 import { ReviewProgress } from "~/components/vouchers";
+import { messageText } from "~/components/checkout/format";
 
 export const meta: MetaFunction = ({ matches }) => {
   const t = metaTranslator(matches);
@@ -57,7 +58,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const orderId = Number(form.get("orderId"));
   const actor = { userId: user.id, organisationId: user.organisationId };
   if (form.get("intent") === "disallow") {
-    const result = await disallowVoucherPart(await getDb(), actor, { spotCheckId: id, orderId, reason: form.get("reason") });
+    const result = await disallowVoucherPart(await getDb(), actor, { spotCheckId: id, orderId, reason: form.get("reason"), amount: form.get("amount") });
     if (!result.ok) return data<ActionError>({ orderId, intent: "disallow", fieldErrors: result.fieldErrors, error: result.formError ?? null }, { status: 400 });
     return redirect(`/bureau/vouchers/spot-checks/${id}?disallowed=${orderId}#order-${orderId}`);
   }
@@ -209,7 +210,7 @@ function Outcome({ item: i, programmeId, failure, busy }: { item: Item; programm
             open={failure?.intent === "disallow"}
             busy={busy}
             hint={t("vouchers.spot.disallowHint", { amount: formatFen(i.voucherPartFen, locale) })}
-            error={failure?.intent === "disallow" && failure.error ? t(failure.error.key, failure.error.params) : null}
+            error={failure?.intent === "disallow" && failure.error ? messageText(t, locale, failure.error) : null}
           >
             <input type="hidden" name="intent" value="disallow" />
             <input type="hidden" name="orderId" value={i.orderId} />
@@ -221,6 +222,15 @@ function Outcome({ item: i, programmeId, failure, busy }: { item: Item; programm
               maxLength={200}
               required
               error={failure?.intent === "disallow" && failure.fieldErrors.reason ? t(failure.fieldErrors.reason) : null}
+            />
+            <TextField
+              id={`disallow-amount-${i.orderId}`}
+              name="amount"
+              label={t("vouchers.spot.field.amount")}
+              hint={t("vouchers.spot.field.amount.hint", { amount: formatFen(i.voucherPartFen, locale) })}
+              inputMode="decimal"
+              optional
+              error={failure?.intent === "disallow" && failure.fieldErrors.amount ? t(failure.fieldErrors.amount) : null}
             />
           </RowActionForm>
         ) : null}

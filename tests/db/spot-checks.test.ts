@@ -163,6 +163,35 @@ describeEachEngine("voucher spot checks (抽查)", (db) => {
     expect((await getSpotCheck(db(), bureau.organisationId, drawn.spotCheckId))!.items.find((i) => i.orderId === second)!.vouchers).toEqual([{ serial, revoked: true }]);
   });
 
+  it("disallows (核减) only the part of a voucher part found irregular when the bureau gives an amount; a refund still undoes it exactly", async () => {
+    const { programmeId } = await programmeWithSales(1, 0);
+    const today = chinaDay(new Date());
+    const drawn = await drawSpotCheck(db(), bureau, { programmeId: String(programmeId), from: today, to: today, sampleSize: "1" });
+    if (!drawn.ok) throw new Error(JSON.stringify(drawn));
+    const [orderId] = (await getSpotCheck(db(), bureau.organisationId, drawn.spotCheckId))!.items.map((i) => i.orderId);
+    expect(await reviewSpotCheckItem(db(), bureau, { spotCheckId: drawn.spotCheckId, orderId, outcome: "irregular", finding: "合同金额虚高" })).toEqual({ ok: true });
+    const disallow = (amount: unknown) => disallowVoucherPart(db(), bureau, { spotCheckId: drawn.spotCheckId, orderId, reason: "合同金额虚高，核减虚高部分", amount });
+    const line = async () => (await reimbursementOverview(db(), bureau.organisationId)).find((r) => r.programmeId === programmeId && r.institutionId === seller.organisationId)!;
+    const budgetLeft = async () => (await getProgramme(db(), programmeId))!.remainingBudgetFen;
+    const [owedBefore, budgetBefore] = [(await line()).owedFen, await budgetLeft()];
+
+    expect(await disallow("12.345")).toEqual({ ok: false, fieldErrors: { amount: "vouchers.error.amount.tooManyDecimals" } });
+    expect(await disallow("0")).toEqual({ ok: false, fieldErrors: { amount: "vouchers.error.amount.notPositive" } });
+    expect(await disallow("1000.01")).toEqual({ ok: false, fieldErrors: {}, formError: { key: "vouchers.spot.error.aboveVoucherPart", params: { max: 100_000 } } });
+    expect(await db().selectFrom("voucher_disallowances").select("order_id").where("order_id", "=", orderId).execute()).toEqual([]);
+
+    expect(await disallow("300")).toEqual({ ok: true, amountFen: 30_000 });
+    expect(await line()).toMatchObject({ owedFen: owedBefore - 30_000, disallowedFen: 30_000 });
+    expect(await budgetLeft()).toBe(budgetBefore + 30_000);
+    expect(await disallow("100")).toMatchObject({ formError: { key: "vouchers.spot.error.alreadyDisallowed" } });
+    expect((await ledgerCheck(db())).violations).toEqual([]);
+
+    expect(await refundOrder(db(), { orderId, externalRef: "REFUND-P", idempotencyKey: `test:${orderId}:refund` })).toMatchObject({ status: "refunded" });
+    expect(await budgetLeft()).toBe(budgetBefore);
+    expect(await line()).toMatchObject({ owedFen: owedBefore - 100_000, disallowedFen: 0 });
+    expect((await ledgerCheck(db())).violations).toEqual([]);
+  });
+
   it("disallows (核减) the voucher part of an irregular purchase before reimbursement: owed back to the programme, once, and not after a batch", async () => {
     const { programmeId } = await programmeWithSales(3, 0);
     const today = chinaDay(new Date());

@@ -449,44 +449,58 @@ export async function refundOrder(
 }
 
 /**
- * 核减: disallows what an order's vouchers redeemed and the programme still owes its seller, one posting per voucher
- * (owed → programme budget). What the programme owes the seller is one account, so money already reimbursed comes off
- * what it owes for other purchases; InsufficientFundsError when it owes less than that. Returns the postings and the amount; nothing when nothing stands redeemed.
+ * What each voucher's redemption of an order put into the seller's owed account and still stands there (net of a
+ * refund's reversals and of an earlier disallowance), by voucher id; only the positive ones.
+ */
+export async function standingRedemptions(db: Kysely<DB>, orderId: number): Promise<{ voucherId: number; amountFen: number }[]> {
+  assertId(orderId, "orderId");
+  const rows = await db
+    .selectFrom("ledger_transactions as t")
+    .innerJoin("ledger_entries as e", "e.transaction_id", "t.id")
+    .innerJoin("ledger_accounts as a", "a.id", "e.account_id")
+    .select(["t.voucher_id as voucherId", (eb) => eb.fn.sum<number>("e.amount").as("amount")])
+    .where("t.order_id", "=", orderId)
+    .where("t.kind", "in", ["voucher_post", "voucher_disallowance", "reversal"])
+    .where("a.purpose", "=", "voucher_reimbursable")
+    .where("t.voucher_id", "is not", null)
+    .groupBy("t.voucher_id")
+    .orderBy("t.voucher_id")
+    .execute();
+  // voucher_reimbursable is credit-normal: what stands owed is a credit (negative sum).
+  return rows.map((r) => ({ voucherId: r.voucherId as number, amountFen: -Number(r.amount) })).filter((r) => r.amountFen > 0);
+}
+
+/**
+ * 核减: disallows what an order's vouchers redeemed and the programme still owes its seller (all of it, or up to
+ * `limitFen`, taken voucher by voucher in id order), one posting per voucher (owed → programme budget). What the
+ * programme owes the seller is one account, so money already reimbursed comes off what it owes for other purchases;
+ * InsufficientFundsError when it owes less than that. Returns the postings and the amount; nothing when nothing stands
+ * redeemed.
  */
 export async function postVoucherDisallowance(
   db: Kysely<DB>,
-  input: { orderId: number; now?: Date },
+  input: { orderId: number; now?: Date; limitFen?: number },
 ): Promise<{ postings: PostedTransaction[]; amountFen: number }> {
   assertId(input.orderId, "orderId");
+  if (input.limitFen !== undefined) assertFen(input.limitFen, "limitFen");
   return inTransaction(db, async (trx) => {
     const order = await trx.selectFrom("orders").select(["id", "seller_organisation_id"]).where("id", "=", input.orderId).executeTakeFirst();
     if (!order) throw new LedgerInputError("orderId", `order ${input.orderId} does not exist`);
-    // What each voucher's redemption put into the seller's owed account and still stands there (net of a refund's
-    // reversals and of an earlier disallowance).
-    const standing = await trx
-      .selectFrom("ledger_transactions as t")
-      .innerJoin("ledger_entries as e", "e.transaction_id", "t.id")
-      .innerJoin("ledger_accounts as a", "a.id", "e.account_id")
-      .select(["t.voucher_id as voucherId", (eb) => eb.fn.sum<number>("e.amount").as("amount")])
-      .where("t.order_id", "=", input.orderId)
-      .where("t.kind", "in", ["voucher_post", "voucher_disallowance", "reversal"])
-      .where("a.purpose", "=", "voucher_reimbursable")
-      .where("t.voucher_id", "is not", null)
-      .groupBy("t.voucher_id")
-      .orderBy("t.voucher_id")
-      .execute();
+    const standing = await standingRedemptions(trx, input.orderId);
     const postings: PostedTransaction[] = [];
     let amountFen = 0;
+    let left = input.limitFen ?? Number.MAX_SAFE_INTEGER;
     for (const row of standing) {
-      const owedFen = -Number(row.amount);
-      if (owedFen <= 0) continue;
+      const owedFen = Math.min(row.amountFen, left);
+      if (owedFen <= 0) break;
+      left -= owedFen;
       amountFen += owedFen;
       const [voucher] = (
         await trx
           .selectFrom("vouchers as v")
           .innerJoin("voucher_programmes as p", "p.id", "v.programme_id")
           .select(VOUCHER_COLUMNS)
-          .where("v.id", "=", row.voucherId as number)
+          .where("v.id", "=", row.voucherId)
           .execute()
       ).map(toLocked);
       const owner: AccountOwner = { kind: "programme_institution", programmeId: voucher.programmeId, institutionId: order.seller_organisation_id };

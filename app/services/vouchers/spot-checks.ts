@@ -2,10 +2,10 @@ import { sql, type Kysely } from "kysely";
 import { z } from "zod";
 import type { DB, SpotCheckOutcome } from "../../../db/schema";
 import type { Rejected } from "../accounts/types";
-import { InsufficientFundsError, postVoucherDisallowance } from "../ledger";
+import { InsufficientFundsError, postVoucherDisallowance, standingRedemptions } from "../ledger";
 import type { Actor } from "./programmes";
 import { suspectedPairSignals } from "./related-parties";
-import { calendarDate, endOfChinaDay, fieldErrorsFrom, formError, idField, idFrom } from "./validation";
+import { calendarDate, endOfChinaDay, fieldErrorsFrom, formError, idField, idFrom, yuanAmount } from "./validation";
 
 // 抽查, a fraud control: the bureau draws a sample of a programme's voucher-paid purchases completed in a period and
 // reviews each one's papers (contract, invoice, proof of delivery). Purchases between recorded or suspected related
@@ -315,7 +315,7 @@ export async function reviewSpotCheckItem(
   });
 }
 
-export type DisallowField = "reason";
+export type DisallowField = "reason" | "amount";
 
 const disallowSchema = z.object({
   reason: z
@@ -323,21 +323,24 @@ const disallowSchema = z.object({
     .trim()
     .min(1, "vouchers.spot.error.reasonRequired")
     .max(200, "vouchers.error.tooLong"),
+  // Blank: the whole voucher part that still stands; otherwise the part found irregular.
+  amount: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), yuanAmount.optional()),
 });
 
 /**
  * 核减: disallows the voucher part of a purchase this spot check found irregular. What the programme owes the seller
  * for it goes back to the programme's budget (postVoucherDisallowance); the institution is not reimbursed for it, and
- * if it already was, the amount comes off what the programme owes it for its other purchases. Once per purchase;
- * refused when the programme owes the institution less than that.
+ * if it already was, the amount comes off what the programme owes it for its other purchases. All of the voucher part
+ * or the part found irregular (`amount`, yuan). Once per purchase; refused when the programme owes the institution
+ * less than that.
  */
 export async function disallowVoucherPart(
   db: Kysely<DB>,
   actor: Actor,
-  input: { spotCheckId: unknown; orderId: unknown; reason: unknown },
+  input: { spotCheckId: unknown; orderId: unknown; reason: unknown; amount?: unknown },
   now: Date = new Date(),
 ): Promise<{ ok: true; amountFen: number } | Rejected<DisallowField>> {
-  const parsed = disallowSchema.safeParse({ reason: input.reason });
+  const parsed = disallowSchema.safeParse({ reason: input.reason, amount: input.amount });
   if (!parsed.success) return { ok: false, fieldErrors: fieldErrorsFrom<DisallowField>(parsed.error) };
   const spotCheckId = idFrom(input.spotCheckId);
   const orderId = idFrom(input.orderId);
@@ -359,8 +362,12 @@ export async function disallowVoucherPart(
       const before = await trx.selectFrom("voucher_disallowances").select("order_id").where("order_id", "=", orderId).executeTakeFirst();
       if (before) return formError("vouchers.spot.error.alreadyDisallowed");
       if (item.status !== "completed") return formError("vouchers.spot.error.notCompleted", { status: item.status });
-      const { amountFen } = await postVoucherDisallowance(trx, { orderId, now });
-      if (amountFen === 0) return formError("vouchers.spot.error.nothingToDisallow");
+      const standingFen = (await standingRedemptions(trx, orderId)).reduce((sum, r) => sum + r.amountFen, 0);
+      if (standingFen === 0) return formError("vouchers.spot.error.nothingToDisallow");
+      if (parsed.data.amount !== undefined && parsed.data.amount > standingFen) {
+        return formError("vouchers.spot.error.aboveVoucherPart", { max: standingFen });
+      }
+      const { amountFen } = await postVoucherDisallowance(trx, { orderId, now, limitFen: parsed.data.amount });
       await trx
         .insertInto("voucher_disallowances")
         .values({ order_id: orderId, spot_check_id: spotCheckId, amount_fen: amountFen, reason: parsed.data.reason, decided_by: actor.userId, decided_at: now })
