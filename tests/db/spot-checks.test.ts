@@ -176,6 +176,7 @@ describeEachEngine("voucher spot checks (抽查)", (db) => {
     const [owedBefore, budgetBefore] = [(await line()).owedFen, await budgetLeft()];
 
     expect(await disallow("12.345")).toEqual({ ok: false, fieldErrors: { amount: "vouchers.error.amount.tooManyDecimals" } });
+    expect(await disallow(7)).toEqual({ ok: false, fieldErrors: { amount: "vouchers.error.required" } });
     expect(await disallow("0")).toEqual({ ok: false, fieldErrors: { amount: "vouchers.error.amount.notPositive" } });
     expect(await disallow("1000.01")).toEqual({ ok: false, fieldErrors: {}, formError: { key: "vouchers.spot.error.aboveVoucherPart", params: { max: 100_000 } } });
     expect(await db().selectFrom("voucher_disallowances").select("order_id").where("order_id", "=", orderId).execute()).toEqual([]);

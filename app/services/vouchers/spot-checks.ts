@@ -324,7 +324,7 @@ const disallowSchema = z.object({
     .min(1, "vouchers.spot.error.reasonRequired")
     .max(200, "vouchers.error.tooLong"),
   // Blank: the whole voucher part that still stands; otherwise the part found irregular.
-  amount: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), yuanAmount.optional()),
+  amount: z.preprocess((v) => (v === null || v === undefined || (typeof v === "string" && v.trim() === "") ? undefined : v), yuanAmount.optional()),
 });
 
 /**
