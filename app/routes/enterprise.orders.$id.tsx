@@ -9,7 +9,6 @@ import { getDb } from "~/db.server";
 import { metaTranslator } from "~/i18n";
 import { useLocale, useT } from "~/i18n/context";
 import { cancelOrder, CheckoutError, checkoutHttpStatus, getInvoice, getOrderDetail, invoiceDefaults, requestInvoice } from "~/services/checkout";
-import { todayInChina } from "~/services/contracts/calendar";
 import { expireSessionsOfClosedOrders } from "~/services/payments/stripe";
 import { requireUser } from "~/session.server";
 import { idParam } from "~/utils/route-params";
@@ -29,8 +28,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const order = await getOrderDetail(db, idParam(params.id));
   // Another organisation's order is answered like a missing one.
   if (!order || order.buyerOrganisationId !== user.organisationId) throw new Response("Not found", { status: 404 });
-  const [invoice, defaults] = await Promise.all([getInvoice(db, order.id), invoiceDefaults(db, user.organisationId)]);
-  return { order: toWire(order), invoice: toWire(invoice), invoiceDefaults: defaults, today: todayInChina() };
+  const invoice = await getInvoice(db, order.id);
+  // The request form's defaults only when the form is shown.
+  const defaults = order.status === "completed" && !invoice ? await invoiceDefaults(db, user.organisationId) : null;
+  return { order: toWire(order), invoice: toWire(invoice), invoiceDefaults: defaults };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -62,7 +63,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function EnterpriseOrder() {
-  const { order, invoice, invoiceDefaults: defaults, today } = useLoaderData<typeof loader>();
+  const { order, invoice, invoiceDefaults: defaults } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const [search] = useSearchParams();
   const navigation = useNavigation();
@@ -150,7 +151,7 @@ export default function EnterpriseOrder() {
 
       <OrderReceipt order={order} />
 
-      <InvoicePanel side="buyer" invoice={invoice} canRequest={order.status === "completed"} defaults={defaults} refusal={actionData?.invoice} today={today} />
+      <InvoicePanel side="buyer" invoice={invoice} canRequest={order.status === "completed"} defaults={defaults ?? undefined} refusal={actionData?.invoice} />
 
       <OrderHistory events={order.events} />
     </div>

@@ -30,8 +30,8 @@ export function InvoicePanel({
   /** the buyer's name and credit code, for the request form */
   defaults?: { title: string; taxId: string };
   refusal?: InvoiceRefusal["invoice"] | null;
-  /** the China day, the seller's default issue date */
-  today: string;
+  /** the China day, the seller's default issue date (the seller's form only) */
+  today?: string;
 }) {
   const t = useT();
   const locale = useLocale();
